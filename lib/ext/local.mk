@@ -1,0 +1,1 @@
+# lib/ext: fragment of the top Makefile.am

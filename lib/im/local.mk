@@ -1,0 +1,1 @@
+# lib/im: fragment of the top Makefile.am

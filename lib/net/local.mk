@@ -1,0 +1,1 @@
+# lib/net: fragment of the top Makefile.am

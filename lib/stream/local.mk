@@ -1,0 +1,1 @@
+# lib/stream: fragment of the top Makefile.am

@@ -1,0 +1,1 @@
+# threads: fragment of the top Makefile.am
