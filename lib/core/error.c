@@ -28,6 +28,19 @@ cxi_strlcpy(char *dst, const char *src, size_t dstlen)
 	dst[n] = '\0';
 }
 
+const char *
+cxi_errno_str(int errnum, char *buf, size_t len)
+{
+	buf[0] = '\0';
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+	return strerror_r(errnum, buf, len);
+#else
+	if (strerror_r(errnum, buf, len) != 0)
+		snprintf(buf, len, "errno %d", errnum);
+	return buf;
+#endif
+}
+
 void
 cx_error_clear(cx_error *err)
 {
@@ -75,18 +88,7 @@ cxi_error_set_errno(cx_error *err, cx_status status, int errnum,
 	vset(err, status, fmt, ap);
 	va_end(ap);
 	err->sys_errno = errnum;
-	/* XSI strerror_r: thread-safe, no allocation. */
-	sys[0] = '\0';
-#if defined(__GLIBC__) && defined(_GNU_SOURCE)
-	{
-		const char *s = strerror_r(errnum, sys, sizeof(sys));
-		if (s != sys)
-			cxi_strlcpy(sys, s, sizeof(sys));
-	}
-#else
-	if (strerror_r(errnum, sys, sizeof(sys)) != 0)
-		snprintf(sys, sizeof(sys), "errno %d", errnum);
-#endif
+	cxi_errno_str(errnum, sys, sizeof(sys));
 	len = strlen(err->message);
 	if (len + 3 < sizeof(err->message))
 		snprintf(err->message + len, sizeof(err->message) - len, ": %s",

@@ -15,6 +15,8 @@ void cxi_error_set_condition(cx_error *err, const char *condition,
 			     const char *type, const char *text);
 /* Copies src into dst (either may be NULL). */
 void cxi_error_copy(cx_error *dst, const cx_error *src);
+/* Thread-safe strerror: returns a string describing errnum (maybe in buf). */
+const char *cxi_errno_str(int errnum, char *buf, size_t len);
 /* Bounded string copy that always terminates dst (dstlen > 0). */
 void cxi_strlcpy(char *dst, const char *src, size_t dstlen);
 

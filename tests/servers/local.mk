@@ -1,0 +1,1 @@
+# tests/servers: fragment of the top Makefile.am
