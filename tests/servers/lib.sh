@@ -1,0 +1,141 @@
+# Shared helpers of prosody.sh, ejabberd.sh and with-server.sh; sourced,
+# not run.  Everything here works on loopback only and on PIDs the scripts
+# recorded themselves, never on process names.
+
+CX_PYTHON=${CX_PYTHON:-/usr/bin/python3}
+
+cx_die() {
+	echo "$cx_prog: $*" >&2
+	exit 1
+}
+
+# cx_free_ports N: print N distinct TCP ports that are free on both
+# 127.0.0.1 and ::1 right now (the kernel picks them; a port is only
+# reported when the same number also binds on the other address).
+cx_free_ports() {
+	"$CX_PYTHON" - "$1" <<'PY'
+import socket, sys
+want = int(sys.argv[1])
+held, out = [], []
+while len(out) < want:
+    s4 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s4.bind(("127.0.0.1", 0))
+    port = s4.getsockname()[1]
+    held.append(s4)
+    try:
+        s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s6.bind(("::1", port))
+        held.append(s6)
+    except OSError:
+        continue
+    out.append(port)
+print(" ".join(map(str, out)))
+PY
+}
+
+# cx_alive PID: true while PID exists and is not a zombie.
+cx_alive() {
+	[ -n "$1" ] || return 1
+	[ -r "/proc/$1/stat" ] || return 1
+	# Field 3 of /proc/PID/stat is the state; the name before it is in
+	# parentheses and may contain spaces.
+	state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# cx_wait_port PORT SECONDS PID: wait until 127.0.0.1:PORT accepts a TCP
+# connection; fail early when PID dies.
+cx_wait_port() {
+	"$CX_PYTHON" - "$1" "$2" "$3" <<'PY'
+import os, socket, sys, time
+port, limit, pid = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+end = time.monotonic() + limit
+def alive():
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+while time.monotonic() < end:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        pass
+    if not alive():
+        sys.exit(2)
+    time.sleep(0.05)
+sys.exit(1)
+PY
+}
+
+# cx_stop_pid PID NAME: SIGTERM, wait up to 10 s, then SIGKILL and wait up
+# to 5 s more.  A zombie counts as stopped: a re-parented server is reaped
+# by PID 1 whenever PID 1 gets to it.
+cx_stop_pid() {
+	pid=$1
+	cx_alive "$pid" || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	i=0
+	while cx_alive "$pid" && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	cx_alive "$pid" || return 0
+	echo "$cx_prog: $2 (pid $pid) ignored SIGTERM for 10 s; sending SIGKILL" >&2
+	kill -KILL "$pid" 2>/dev/null || true
+	i=0
+	while cx_alive "$pid" && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	cx_alive "$pid" && { echo "$cx_prog: $2 (pid $pid) survived SIGKILL" >&2; return 1; }
+	return 0
+}
+
+# cx_accounts: the five test accounts, "user password" per line.
+cx_accounts() {
+	printf '%s\n' "alice alice-secret" "bob bob-secret" "carol carol-secret" \
+		"dave dave-secret" "eve eve-secret"
+}
+
+# cx_write_env DIR SERVER PORT TLS_PORT PID: write DIR/env atomically.
+cx_write_env() {
+	{
+		echo "# Written by tests/servers/$2.sh start; sourced by tests."
+		echo "CX_TEST_SERVER=$2"
+		echo "CX_TEST_DIR='$1'"
+		echo "CX_TEST_HOST=127.0.0.1"
+		echo "CX_TEST_HOST6=::1"
+		echo "CX_TEST_PORT=$3"
+		echo "CX_TEST_TLS_PORT=$4"
+		echo "CX_TEST_DOMAIN=localhost"
+		echo "CX_TEST_PUBSUB=pubsub.localhost"
+		echo "CX_TEST_CA='$1/ca.pem'"
+		echo "CX_TEST_ROGUE_CA='$1/rogue-ca.pem'"
+		echo "CX_TEST_CLIENT_CERT='$1/alice.pem'"
+		echo "CX_TEST_CLIENT_KEY='$1/alice.key'"
+		cat "$1/pins"
+		n=1
+		cx_accounts | while read -r user pass; do
+			echo "CX_TEST_USER$n=$user@localhost"
+			echo "CX_TEST_PASS$n=$pass"
+			n=$((n + 1))
+		done
+		echo "CX_TEST_PID=$5"
+		echo "export CX_TEST_SERVER CX_TEST_DIR CX_TEST_HOST CX_TEST_HOST6 CX_TEST_PORT"
+		echo "export CX_TEST_TLS_PORT CX_TEST_DOMAIN CX_TEST_PUBSUB CX_TEST_CA"
+		echo "export CX_TEST_ROGUE_CA CX_TEST_CLIENT_CERT CX_TEST_CLIENT_KEY"
+		echo "export CX_TEST_CERT_PIN CX_TEST_ROGUE_PIN CX_TEST_PID"
+		echo "export CX_TEST_USER1 CX_TEST_PASS1 CX_TEST_USER2 CX_TEST_PASS2"
+		echo "export CX_TEST_USER3 CX_TEST_PASS3 CX_TEST_USER4 CX_TEST_PASS4"
+		echo "export CX_TEST_USER5 CX_TEST_PASS5"
+	} >"$1/env.tmp"
+	mv "$1/env.tmp" "$1/env"
+}
+
+# cx_abs DIR: absolute path of DIR (created).
+cx_abs() {
+	mkdir -p "$1" && (cd "$1" && pwd)
+}
