@@ -312,7 +312,7 @@ def main():
 
     out = None
     if a.out:
-        out = open(a.out + ".tmp", "w", encoding="ascii")
+        out = open(a.out + ".tmp", "w", encoding="ascii", errors="backslashreplace")
         out.write("# cxmpp login transcript (tests/data/transcripts/README.md)\n")
         for c in a.comment:
             out.write("# %s\n" % c)
