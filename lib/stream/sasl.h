@@ -62,6 +62,9 @@ const char *cxi_sasl_mech_name(unsigned bit);
  * Chooses a mechanism from the offered names and starts a client session.
  * Fails with CX_ERR_AUTH_MECHANISM if none is acceptable (message says why:
  * e.g. "PLAIN refused without TLS").
+ * cfg and everything it points to are only read during the call (the
+ * session keeps its own copies). A session is driven by one thread at a
+ * time; different sessions may run in parallel.
  */
 cx_status cxi_sasl_new(cxi_sasl **out, const cxi_sasl_config *cfg,
 		       const char *const *offered, size_t noffered,
@@ -70,11 +73,18 @@ void cxi_sasl_free(cxi_sasl *s);
 const char *cxi_sasl_mechanism(const cxi_sasl *s);
 /* The initial response, base64 ("=" for an empty one) appended to out. */
 cx_status cxi_sasl_initial(cxi_sasl *s, cxi_buf *out, cx_error *err);
-/* Answers a <challenge/>: base64 in (may be empty), base64 out. */
+/* Answers a <challenge/>: base64 in (may be empty), base64 out.
+ * CX_ERR_AUTH_PROTOCOL: not base64 (condition "incorrect-encoding"), a
+ * malformed or unexpected challenge; CX_ERR_AUTH_POLICY: SCRAM iteration
+ * count outside [4096, max_iterations]; CX_ERR_AUTH_SERVER: bad nonce or
+ * server signature. After a failure every call gives CX_ERR_STATE. */
 cx_status cxi_sasl_step(cxi_sasl *s, const char *challenge_b64, cxi_buf *out,
 			cx_error *err);
 /* On <success/>: verifies the additional data (SCRAM server signature).
- * CX_ERR_AUTH_SERVER when the server failed to prove itself. */
+ * CX_ERR_AUTH_SERVER when the server failed to prove itself (for SCRAM,
+ * also when the data is missing and no challenge carried it);
+ * CX_ERR_AUTH for a SCRAM "e=" server error; CX_ERR_AUTH_PROTOCOL when
+ * the data is not base64. */
 cx_status cxi_sasl_success(cxi_sasl *s, const char *data_b64, cx_error *err);
 /* Maps a <failure/> condition to a status (not-authorized -> CX_ERR_AUTH...). */
 cx_status cxi_sasl_failure_status(const char *condition);
