@@ -28,6 +28,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 cmd=$1
+# stop on a directory that does not exist: nothing runs there.
+[ "$cmd" = stop ] && [ ! -d "$2" ] && exit 0
 dir=$(cx_abs "$2") || cx_die "cannot create $2"
 ej=$dir/ejabberd
 
@@ -55,13 +57,17 @@ do_start() {
 	[ -x /usr/sbin/ejabberdctl ] || cx_die "ejabberd is not installed (scripts/install-deps.sh)"
 	"$here/certs.sh" "$dir" || cx_die "certificate generation failed"
 
+	level=info
+	[ "${CX_SERVER_DEBUG:-}" = 1 ] && level=debug
+
+	# setup: pick the ports (unless given) and write a fresh node: its
+	# Mnesia schema is tied to the node name, which contains the
+	# distribution port, so a retry starts from nothing.
+	setup() {
 	set -- $(cx_free_ports 3)
 	port=${CX_EJABBERD_PORT:-$1}
 	tls_port=${CX_EJABBERD_TLS_PORT:-$2}
 	dist_port=${CX_EJABBERD_DIST_PORT:-$3}
-	level=info
-	[ "${CX_SERVER_DEBUG:-}" = 1 ] && level=debug
-
 	rm -rf "$ej"
 	mkdir -p "$ej/db" "$ej/logs" "$ej/home" "$ej/conf"
 	cookie=$(openssl rand -hex 16)
@@ -204,6 +210,7 @@ modules:
     show_os: false
 YML
 	} >"$dir/ejabberd.yml"
+	}
 
 	ctl() {
 		HOME=$ej/home "$dir/ejabberdctl" --config "$dir/ejabberd.yml" \
@@ -212,27 +219,47 @@ YML
 	}
 
 	ulimit -n "$(ulimit -H -n)" 2>/dev/null || true
-	# exec all the way down (subshell, ejabberdctl, erl, erlexec): $! ends
-	# up being the BEAM's PID, which is the point of CX_EXEC.
-	(
-		cd "$ej" || exit 1
-		HOME=$ej/home CX_EXEC=1 exec setsid "$dir/ejabberdctl" \
-			--config "$dir/ejabberd.yml" --ctl-config "$dir/ejabberdctl.cfg" \
-			--config-dir "$ej/conf" --logs "$ej/logs" --spool "$ej/db" foreground
-	) </dev/null >>"$dir/ejabberd.out" 2>&1 &
-	pid=$!
-	echo "$pid" >"$dir/ejabberd.pid"
+	attempts=3
+	[ -n "${CX_EJABBERD_PORT:-}" ] && [ -n "${CX_EJABBERD_TLS_PORT:-}" ] &&
+		[ -n "${CX_EJABBERD_DIST_PORT:-}" ] && attempts=1
+	while :; do
+		setup
+		# exec all the way down (subshell, ejabberdctl, erl, erlexec): $!
+		# ends up being the BEAM's PID, which is the point of CX_EXEC.
+		(
+			cd "$ej" || exit 1
+			HOME=$ej/home CX_EXEC=1 exec setsid "$dir/ejabberdctl" \
+				--config "$dir/ejabberd.yml" --ctl-config "$dir/ejabberdctl.cfg" \
+				--config-dir "$ej/conf" --logs "$ej/logs" --spool "$ej/db" foreground
+		) </dev/null >>"$dir/ejabberd.out" 2>&1 &
+		pid=$!
+		echo "$pid" >"$dir/ejabberd.pid"
 
-	# Bounded wait for the node to finish starting (Mnesia included).
-	i=0
-	until grep -q 'is started in the node' "$ej/logs/ejabberd.log" 2>/dev/null; do
-		cx_alive "$pid" || fail_start "ejabberd exited during start-up"
-		[ $i -lt 300 ] || fail_start "ejabberd did not start within 15 s"
-		sleep 0.05
-		i=$((i + 1))
+		# Bounded wait for the node to finish starting (Mnesia included),
+		# then for its listeners to be its own.
+		rc=0 i=0
+		until grep -q 'is started in the node' "$ej/logs/ejabberd.log" 2>/dev/null; do
+			cx_alive "$pid" || { rc=2; break; }
+			[ $i -lt 300 ] || fail_start "ejabberd did not start within 15 s"
+			sleep 0.05
+			i=$((i + 1))
+		done
+		[ $rc -eq 0 ] && { cx_wait_listen "$pid" 5 "$port" "$tls_port" || rc=$?; }
+		[ $rc -eq 0 ] && break
+		attempts=$((attempts - 1))
+		if [ $attempts -gt 0 ] && { [ $rc -eq 3 ] ||
+			grep -q eaddrinuse "$dir/ejabberd.out" "$ej/logs/ejabberd.log" 2>/dev/null; }; then
+			# A port was taken between the pick and the bind: try others.
+			do_stop
+			mv "$dir/ejabberd.out" "$dir/ejabberd.out.failed"
+			continue
+		fi
+		case $rc in
+		1) fail_start "ejabberd did not listen on its ports within 5 s" ;;
+		2) fail_start "ejabberd exited during start-up" ;;
+		*) fail_start "ejabberd could not get its ports" ;;
+		esac
 	done
-	cx_wait_port "$port" 5 "$pid" || fail_start "c2s port $port does not accept connections"
-	cx_wait_port "$tls_port" 5 "$pid" || fail_start "direct TLS port $tls_port does not accept connections"
 
 	# One Erlang VM per ejabberdctl call (~0.5 s): register in parallel.
 	pids=

@@ -44,29 +44,78 @@ cx_alive() {
 	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 
-# cx_wait_port PORT SECONDS PID: wait until 127.0.0.1:PORT accepts a TCP
-# connection; fail early when PID dies.
-cx_wait_port() {
-	"$CX_PYTHON" - "$1" "$2" "$3" <<'PY'
-import os, socket, sys, time
-port, limit, pid = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+# cx_wait_listen PID SECONDS PORT...: wait until process PID itself
+# listens on 127.0.0.1:PORT and [::1]:PORT for every PORT (checked through
+# /proc/PID/fd and /proc/net/tcp*, so that another program holding a port
+# cannot pass for our server).  Exit status: 0 ready, 1 timed out, 2 PID
+# died, 3 a port is held by another process (worth retrying elsewhere).
+cx_wait_listen() {
+	"$CX_PYTHON" - "$@" <<'PY'
+import os, sys, time
+pid, limit, ports = sys.argv[1], float(sys.argv[2]), [int(p) for p in sys.argv[3:]]
+want = {(a, p) for p in ports for a in ("127.0.0.1", "::1")}
 end = time.monotonic() + limit
+
 def alive():
     try:
         with open("/proc/%s/stat" % pid) as f:
             return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except OSError:
         return False
-while time.monotonic() < end:
+
+def listeners():
+    """{(addr, port): inode} of every listening TCP socket on loopback."""
+    out = {}
+    for name, addr in (("tcp", "0100007F"), ("tcp6", "00000000000000000000000001000000")):
+        try:
+            with open("/proc/net/" + name) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    local, state, inode = fields[1], fields[3], fields[9]
+                    host, port = local.split(":")
+                    if state == "0A" and host == addr:
+                        out[("127.0.0.1" if name == "tcp" else "::1", int(port, 16))] = inode
+        except OSError:
+            pass
+    return out
+
+def own_inodes():
+    res = set()
     try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        sys.exit(0)
+        for fd in os.listdir("/proc/%s/fd" % pid):
+            try:
+                t = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            if t.startswith("socket:["):
+                res.add(t[8:-1])
     except OSError:
         pass
+    return res
+
+foreign_since = None
+while True:
+    ls, mine = listeners(), own_inodes()
+    ours = {k for k in want if ls.get(k) in mine}
+    if ours == want:
+        sys.exit(0)
     if not alive():
         sys.exit(2)
+    foreign = [k for k in want - ours if k in ls]
+    now = time.monotonic()
+    if foreign:
+        # Held by someone else (or, for an instant, being handed over).
+        foreign_since = foreign_since or now
+        if now - foreign_since > 1.0:
+            print("port %d on %s is held by another process" % (foreign[0][1], foreign[0][0]),
+                  file=sys.stderr)
+            sys.exit(3)
+    else:
+        foreign_since = None
+    if now > end:
+        sys.exit(1)
     time.sleep(0.05)
-sys.exit(1)
 PY
 }
 
