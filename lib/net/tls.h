@@ -32,8 +32,10 @@ typedef struct cxi_tls_ops {
 	cx_status (*push_input)(cxi_tls *t, const void *data, size_t len,
 				cx_error *err);
 	/* Advances the handshake and appends decrypted application data to
-	 * plain_out. Fails with CX_ERR_TLS_VERIFY (certificate), CX_ERR_TLS_PIN,
-	 * or CX_ERR_TLS; CX_ERR_CLOSED after the peer's close_notify. */
+	 * plain_out. Fails with CX_ERR_TLS_VERIFY (certificate; err->tls_code
+	 * is the X509_V_ERR_* value), CX_ERR_TLS_PIN, or CX_ERR_TLS;
+	 * CX_ERR_CLOSED after the peer's close_notify (data that preceded it
+	 * is still appended to plain_out). */
 	cx_status (*read)(cxi_tls *t, cxi_buf *plain_out, cx_error *err);
 	/* Encrypts application data (handshake must be done). */
 	cx_status (*write)(cxi_tls *t, const void *data, size_t len,
@@ -45,7 +47,8 @@ typedef struct cxi_tls_ops {
 	bool (*handshake_done)(const cxi_tls *t);
 	/* Channel-binding data for "tls-exporter" (RFC 9266) or "tls-unique"
 	 * (RFC 5929), appended to out; CX_ERR_NOT_SUPPORTED if the type cannot
-	 * be had on this session. */
+	 * be had on this session (tls-exporter under TLS 1.2), CX_ERR_STATE
+	 * before the handshake is done, CX_ERR_INVALID for an unknown type. */
 	cx_status (*channel_binding)(cxi_tls *t, const char *type,
 				     cxi_buf *out);
 	/* Negotiated protocol as 0x0303 (TLS 1.2), 0x0304 (TLS 1.3), 0 before. */
