@@ -354,7 +354,7 @@ struct then_probe {
 	atomic_int on_pool;
 	pthread_t settler;
 	atomic_int not_settler;
-	cx_future_state seen;
+	atomic_int seen;
 };
 static void probe_init(struct then_probe *p);
 static void probe_wait(struct then_probe *p, int n);
@@ -407,7 +407,7 @@ START_TEST(test_future_deadline_user_drops_ref)
 	ck_assert_int_eq(cxi_future_set_deadline(f, 20), CX_OK);
 	cx_future_unref(f);
 	probe_wait(&p, 1);
-	ck_assert_int_eq(p.seen, CX_FUTURE_TIMED_OUT);
+	ck_assert_int_eq(atomic_load(&p.seen), CX_FUTURE_TIMED_OUT);
 	ck_assert_int_eq(atomic_load(&p.on_pool), 1);
 	sem_destroy(&p.ran);
 }
@@ -425,7 +425,7 @@ probe_then(cx_future *f, void *arg)
 		atomic_fetch_add(&p->on_pool, 1);
 	if (!pthread_equal(pthread_self(), p->settler))
 		atomic_fetch_add(&p->not_settler, 1);
-	p->seen = cx_future_get_state(f);
+	atomic_store(&p->seen, (int)cx_future_get_state(f));
 	atomic_fetch_add(&p->calls, 1);
 }
 
@@ -481,7 +481,7 @@ START_TEST(test_future_then_outcomes)
 		ck_assert_int_eq(atomic_load(&p.frees), 1);
 		ck_assert_int_eq(atomic_load(&p.on_pool), 1);
 		ck_assert_int_eq(atomic_load(&p.not_settler), 1);
-		ck_assert_int_eq(p.seen, want[k]);
+		ck_assert_int_eq(atomic_load(&p.seen), want[k]);
 		cx_future_unref(f);
 		sem_destroy(&p.ran);
 	}
