@@ -94,11 +94,19 @@ cx_status cxi_stream_new(cxi_stream **out, const cxi_stream_config *cfg,
 			 cx_error *err);
 void cxi_stream_free(cxi_stream *s);
 cxi_stream_state cxi_stream_get_state(const cxi_stream *s);
+/* The 'id' of the server's current stream header, or NULL before it came
+ * (or if the server sent none). Borrowed until the next restart or free. */
+const char *cxi_stream_get_id(const cxi_stream *s);
 
 /* Queues the first bytes (header, or ClientHello for direct TLS). */
 cx_status cxi_stream_start(cxi_stream *s, cx_error *err);
 /* Bytes read from the transport. Events are delivered from inside. Returns
- * the failure status (also delivered as CXI_STREAM_EV_ERROR) or CX_OK. */
+ * the failure status (also delivered as CXI_STREAM_EV_ERROR) or CX_OK.
+ * Once FAILED, every feed returns the stored failure again (copied to err);
+ * once CLOSED, CX_ERR_STATE. Not from inside an event callback (CX_ERR_STATE),
+ * and cxi_stream_free() must not be called from one either.
+ * Raw XML is logged in the "in"/"out" categories at CX_LOG_TRACE, with SASL
+ * payloads replaced by [hidden]. */
 cx_status cxi_stream_feed(cxi_stream *s, const void *data, size_t len,
 			  cx_error *err);
 /* Queues a stanza (READY only; else CX_ERR_STATE). Serialized here. */
@@ -110,14 +118,18 @@ cx_status cxi_stream_send_raw(cxi_stream *s, const void *xml, size_t len,
 /* Moves everything pending for the transport (after TLS) to out. */
 cx_status cxi_stream_output(cxi_stream *s, cxi_buf *out);
 bool cxi_stream_has_output(const cxi_stream *s);
-/* Starts the closing handshake (sends </stream:stream>). */
+/* Starts the closing handshake (sends </stream:stream>): from OPENING to
+ * READY (also to abort a negotiation); else CX_ERR_STATE. Stanzas that the
+ * peer sends before its own </stream:stream> are still delivered. */
 cx_status cxi_stream_close(cxi_stream *s, cx_error *err);
 /* Sends a stream error with `condition` (and optional text), then closes;
- * the stream ends FAILED. */
+ * the stream ends FAILED (ERROR event, CX_ERR_STREAM_ERROR). condition must
+ * be one of RFC 6120 4.9.3 (else CX_ERR_INVALID); CX_ERR_STATE once ended. */
 cx_status cxi_stream_fail(cxi_stream *s, const char *condition,
 			  const char *text, cx_error *err);
 /* The transport reached EOF or failed: ends the stream (ERROR event with
- * CX_ERR_DISCONNECTED unless it was already closed). */
+ * CX_ERR_DISCONNECTED unless it was already closed; in CLOSING, after our
+ * </stream:stream>, EOF completes the close with a CLOSED event). */
 void cxi_stream_eof(cxi_stream *s, cx_status why);
 
 #endif
