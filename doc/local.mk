@@ -1,1 +1,2 @@
 # doc: fragment of the top Makefile.am
+dist_doc_DATA += doc/errors.md doc/settings.md

@@ -1,0 +1,15 @@
+/*
+ * cxmpp/cxmpp.h - the whole public API in one include.
+ *
+ * Threading: see the paragraph at the top of each header included here.
+ */
+#ifndef CXMPP_CXMPP_H
+#define CXMPP_CXMPP_H
+
+#include "cxmpp/common.h"
+#include "cxmpp/log.h"
+#include "cxmpp/jid.h"
+#include "cxmpp/stanza.h"
+#include "cxmpp/settings.h"
+
+#endif
