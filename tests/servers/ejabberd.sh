@@ -9,7 +9,8 @@
 # spool, logs, HOME), ejabberd.pid and, once the server is up with its
 # accounts, env (shell-sourceable, see README.md).  Ports come from the
 # environment (CX_EJABBERD_PORT, CX_EJABBERD_TLS_PORT, CX_EJABBERD_DIST_PORT)
-# or are picked free at start.  CX_SERVER_DEBUG=1 logs at debug level.
+# or are picked free at start.  CX_SERVER_DEBUG=1 logs at debug level;
+# CX_SERVER_START_TIMEOUT bounds the start (seconds, default 30).
 #
 # Design notes: Debian's ejabberdctl switches to the ejabberd user when run
 # as root and relies on epmd; the private copy runs as the current user,
@@ -38,7 +39,7 @@ do_stop() {
 	[ -s "$dir/ejabberd.pid" ] && pid=$(cat "$dir/ejabberd.pid")
 	rm -f "$dir/env"
 	[ -n "$pid" ] || return 0
-	cx_stop_pid "$pid" ejabberd || return 1
+	cx_stop_pid "$pid" ejabberd "${cx_stop_grace:-10}" || return 1
 	rm -f "$dir/ejabberd.pid"
 }
 
@@ -54,6 +55,7 @@ do_start() {
 		cx_die "an ejabberd (pid $(cat "$dir/ejabberd.pid")) already runs in $dir"
 	fi
 	rm -f "$dir/env" "$dir/ejabberd.pid"
+	cx_trap_start
 	[ -x /usr/sbin/ejabberdctl ] || cx_die "ejabberd is not installed (scripts/install-deps.sh)"
 	"$here/certs.sh" "$dir" || cx_die "certificate generation failed"
 
@@ -212,13 +214,16 @@ YML
 	} >"$dir/ejabberd.yml"
 	}
 
-	ctl() {
-		HOME=$ej/home "$dir/ejabberdctl" --config "$dir/ejabberd.yml" \
+	exec_ctl() {
+		HOME=$ej/home exec "$dir/ejabberdctl" --config "$dir/ejabberd.yml" \
 			--ctl-config "$dir/ejabberdctl.cfg" --config-dir "$ej/conf" \
 			--logs "$ej/logs" --spool "$ej/db" "$@"
 	}
 
 	ulimit -n "$(ulimit -H -n)" 2>/dev/null || true
+	# About 3 s on an idle machine, 7-9 s with a load average of 10 on two
+	# cores; the bound is for a server that will never come up.
+	limit=${CX_SERVER_START_TIMEOUT:-30}
 	attempts=3
 	[ -n "${CX_EJABBERD_PORT:-}" ] && [ -n "${CX_EJABBERD_TLS_PORT:-}" ] &&
 		[ -n "${CX_EJABBERD_DIST_PORT:-}" ] && attempts=1
@@ -233,6 +238,7 @@ YML
 				--config-dir "$ej/conf" --logs "$ej/logs" --spool "$ej/db" foreground
 		) </dev/null >>"$dir/ejabberd.out" 2>&1 &
 		pid=$!
+		disown "$pid" # no job report from bash when it is killed
 		echo "$pid" >"$dir/ejabberd.pid"
 
 		# Bounded wait for the node to finish starting (Mnesia included),
@@ -240,11 +246,11 @@ YML
 		rc=0 i=0
 		until grep -q 'is started in the node' "$ej/logs/ejabberd.log" 2>/dev/null; do
 			cx_alive "$pid" || { rc=2; break; }
-			[ $i -lt 300 ] || fail_start "ejabberd did not start within 15 s"
+			[ $i -lt $((limit * 20)) ] || fail_start "ejabberd did not start within $limit s"
 			sleep 0.05
 			i=$((i + 1))
 		done
-		[ $rc -eq 0 ] && { cx_wait_listen "$pid" 5 "$port" "$tls_port" || rc=$?; }
+		[ $rc -eq 0 ] && { cx_bg cx_wait_listen "$pid" 5 "$port" "$tls_port" || rc=$?; }
 		[ $rc -eq 0 ] && break
 		attempts=$((attempts - 1))
 		if [ $attempts -gt 0 ] && { [ $rc -eq 3 ] ||
@@ -262,10 +268,13 @@ YML
 	done
 
 	# One Erlang VM per ejabberdctl call (~0.5 s): register in parallel.
+	# CX_EXEC and exec: each $! is the VM itself, for cx_on_abort.
 	pids=
 	while read -r user pass; do
-		ctl register "$user" localhost "$pass" >"$ej/register-$user.log" 2>&1 &
+		( CX_EXEC=1 exec_ctl register "$user" localhost "$pass" ) \
+			</dev/null >"$ej/register-$user.log" 2>&1 &
 		pids="$pids $!:$user"
+		cx_children="$cx_children $!"
 	done <<ACCOUNTS
 $(cx_accounts)
 ACCOUNTS

@@ -119,20 +119,21 @@ while True:
 PY
 }
 
-# cx_stop_pid PID NAME: SIGTERM, wait up to 10 s, then SIGKILL and wait up
-# to 5 s more.  A zombie counts as stopped: a re-parented server is reaped
-# by PID 1 whenever PID 1 gets to it.
+# cx_stop_pid PID NAME [GRACE]: SIGTERM, wait up to GRACE seconds (10),
+# then SIGKILL and wait up to 5 s more.  A zombie counts as stopped: a
+# re-parented server is reaped by PID 1 whenever PID 1 gets to it.
 cx_stop_pid() {
-	pid=$1
+	pid=$1 grace=${3:-10}
 	cx_alive "$pid" || return 0
 	kill -TERM "$pid" 2>/dev/null || true
 	i=0
-	while cx_alive "$pid" && [ $i -lt 200 ]; do
+	while cx_alive "$pid" && [ $i -lt $((grace * 20)) ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
 	cx_alive "$pid" || return 0
-	echo "$cx_prog: $2 (pid $pid) ignored SIGTERM for 10 s; sending SIGKILL" >&2
+	[ -n "${cx_quiet_kill:-}" ] ||
+		echo "$cx_prog: $2 (pid $pid) ignored SIGTERM for $grace s; sending SIGKILL" >&2
 	kill -KILL "$pid" 2>/dev/null || true
 	i=0
 	while cx_alive "$pid" && [ $i -lt 100 ]; do
@@ -187,4 +188,33 @@ cx_write_env() {
 # cx_abs DIR: absolute path of DIR (created).
 cx_abs() {
 	mkdir -p "$1" && (cd "$1" && pwd)
+}
+
+# Signals during a start: kill what the start script runs in the
+# background (cx_children, by PID), stop the half-started server (the
+# script's do_stop) and exit 128+N.  Blocking helpers run as
+# "cx_bg CMD..." so that a signal is handled at once, not after them.
+cx_children=
+cx_on_abort() {
+	trap - INT TERM HUP
+	for p in $cx_children; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	echo "$cx_prog: interrupted during start-up; stopping" >&2
+	# A half-started server may not act on SIGTERM (a booting BEAM does
+	# not): it gets one second before SIGKILL.
+	cx_stop_grace=1 cx_quiet_kill=1
+	do_stop || true
+	exit $((128 + $1))
+}
+cx_trap_start() {
+	trap 'cx_on_abort 2' INT
+	trap 'cx_on_abort 15' TERM
+	trap 'cx_on_abort 1' HUP
+}
+cx_bg() {
+	"$@" &
+	cx_bgpid=$!
+	cx_children="$cx_children $cx_bgpid"
+	wait "$cx_bgpid"
 }

@@ -8,7 +8,8 @@
 # prosody.log, prosody.pid and, once the server accepts connections, env
 # (shell-sourceable, see README.md).  Ports come from the environment
 # (CX_PROSODY_PORT, CX_PROSODY_TLS_PORT) or are picked free at start.
-# Set CX_SERVER_DEBUG=1 to log at debug level (XML included).
+# Set CX_SERVER_DEBUG=1 to log at debug level (XML included);
+# CX_SERVER_START_TIMEOUT bounds the start (seconds, default 10).
 #
 # Design notes: the server runs in the foreground of its own session
 # (setsid), detached from the caller's stdin/stdout/stderr, so that $(...)
@@ -33,7 +34,7 @@ do_stop() {
 	[ -s "$dir/prosody.pid" ] && pid=$(cat "$dir/prosody.pid")
 	rm -f "$dir/env"
 	[ -n "$pid" ] || return 0
-	cx_stop_pid "$pid" prosody || return 1
+	cx_stop_pid "$pid" prosody "${cx_stop_grace:-10}" || return 1
 	rm -f "$dir/prosody.pid"
 }
 
@@ -42,6 +43,7 @@ do_start() {
 		cx_die "a prosody (pid $(cat "$dir/prosody.pid")) already runs in $dir"
 	fi
 	rm -f "$dir/env" "$dir/prosody.pid"
+	cx_trap_start
 	command -v prosody >/dev/null || cx_die "prosody is not installed (scripts/install-deps.sh)"
 	"$here/certs.sh" "$dir" || cx_die "certificate generation failed"
 
@@ -123,12 +125,14 @@ ACCOUNTS
 
 	# Thousands of connections in load tests: lift the descriptor limit.
 	ulimit -n "$(ulimit -H -n)" 2>/dev/null || true
+	limit=${CX_SERVER_START_TIMEOUT:-10}
 	while :; do
 		setsid prosody --config "$cfg" -F </dev/null >>"$dir/prosody.out" 2>&1 &
 		pid=$!
+		disown "$pid" # no job report from bash when it is killed
 		echo "$pid" >"$dir/prosody.pid"
 		rc=0
-		cx_wait_listen "$pid" 10 "$port" "$tls_port" || rc=$?
+		cx_bg cx_wait_listen "$pid" "$limit" "$port" "$tls_port" || rc=$?
 		[ $rc -eq 0 ] && break
 		attempts=$((attempts - 1))
 		if [ $rc -eq 3 ] && [ $attempts -gt 0 ]; then
@@ -139,7 +143,7 @@ ACCOUNTS
 			continue
 		fi
 		case $rc in
-		1) echo "$cx_prog: prosody did not listen on its ports within 10 s; last log lines:" >&2 ;;
+		1) echo "$cx_prog: prosody did not listen on its ports within $limit s; last log lines:" >&2 ;;
 		2) echo "$cx_prog: prosody exited during start-up; last log lines:" >&2 ;;
 		*) echo "$cx_prog: prosody could not get its ports; last log lines:" >&2 ;;
 		esac

@@ -5,6 +5,7 @@ Connects to HOST:PORT, negotiates STARTTLS (or direct TLS with --direct-tls),
 authenticates with SASL PLAIN, binds the resource "rec", sends an available
 presence and a chat message to its own full JID, waits for both to come
 back, closes the stream and waits for the server to close its side.
+With --create-node it also creates a node on the pubsub service first.
 
 The transcript (--out) has one record per line:
 
@@ -38,6 +39,8 @@ NS_SASL = "urn:ietf:params:xml:ns:xmpp-sasl"
 NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind"
 NS_SESSION = "urn:ietf:params:xml:ns:xmpp-session"
 NS_CLIENT = "jabber:client"
+NS_PUBSUB = "http://jabber.org/protocol/pubsub"
+NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 
 class Failure(Exception):
@@ -265,6 +268,17 @@ class Session:
         if body is None or body.text != a.body:
             raise Failure("the message came back without its body")
 
+        if a.create_node:
+            self.send("<iq type='set' to='%s' id='create1'><pubsub xmlns='%s'>"
+                      "<create node='%s'/></pubsub></iq>" % (a.pubsub, NS_PUBSUB, a.create_node))
+            el = self.expect(lambda e: e.name == "iq" and e.attrs.get("id") == "create1",
+                             "pubsub create result")
+            if el.attrs.get("type") != "result":
+                err = el.find(NS_CLIENT, "error")
+                cond = [c.name for c in err.children if c.ns == NS_STANZAS] if err is not None else []
+                raise Failure("pubsub create of %s on %s failed: <%s/>"
+                              % (a.create_node, a.pubsub, cond[0] if cond else "?"))
+
         self.send("</stream:stream>")
         # The server answers with its own </stream:stream> and closes.
         while not self.reader.closed:
@@ -296,6 +310,9 @@ def main():
     p.add_argument("--ca", default=env("CX_TEST_CA"))
     p.add_argument("--resource", default="rec")
     p.add_argument("--body", default="Hello, me.")
+    p.add_argument("--pubsub", default=env("CX_TEST_PUBSUB", "pubsub.localhost"))
+    p.add_argument("--create-node", metavar="NODE",
+                   help="also create this pubsub node on --pubsub before closing")
     p.add_argument("--timeout", type=float, default=15.0,
                    help="bound on the whole session, seconds")
     p.add_argument("--comment", action="append", default=[],

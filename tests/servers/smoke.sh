@@ -8,7 +8,8 @@
 #   - the presented key matches CX_TEST_CERT_PIN;
 #   - a stdlib Python login (STARTTLS and direct TLS, PLAIN, bind,
 #     presence and message to self) works and records a transcript;
-#   - a wrong password is refused.
+#   - a wrong password is refused;
+#   - alice may create pubsub nodes (on Prosody, bob may not).
 # Writes only under ${TMPDIR:-/tmp} (read-only source trees are fine).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,6 +32,12 @@ s_client() {
 	timeout 10 openssl s_client -CAfile "$ca" -verify_return_error \
 		-showcerts "$@" </dev/null >"$work/$name.out" 2>&1 &&
 		grep -q 'Verify return code: 0 (ok)' "$work/$name.out"
+}
+
+# why NAME: the lines of $work/NAME.out that say why a handshake failed.
+why() {
+	grep -E 'verify error|Verify return code|connect:|errno|alert' "$work/$1.out" |
+		head -n 3 | tr '\n' ' '
 }
 
 # 1. Before TLS: STARTTLS required, nothing else offered.
@@ -63,7 +70,7 @@ if s_client starttls "$CX_TEST_CA" -starttls xmpp -xmpphost "$CX_TEST_DOMAIN" \
 	-connect "$CX_TEST_HOST:$CX_TEST_PORT" -verify_hostname "$CX_TEST_DOMAIN"; then
 	ok "STARTTLS certificate verifies for $CX_TEST_DOMAIN"
 else
-	not_ok "STARTTLS verification failed: $(tail -n 5 "$work/starttls.out")"
+	not_ok "STARTTLS verification failed: $(why starttls)"
 fi
 if s_client rogue "$CX_TEST_ROGUE_CA" -starttls xmpp -xmpphost "$CX_TEST_DOMAIN" \
 	-connect "$CX_TEST_HOST:$CX_TEST_PORT" -verify_hostname "$CX_TEST_DOMAIN"; then
@@ -78,7 +85,7 @@ for addr in "$CX_TEST_HOST" "[$CX_TEST_HOST6]"; do
 		-servername "$CX_TEST_DOMAIN" -verify_hostname "$CX_TEST_DOMAIN"; then
 		ok "direct TLS on $addr:$CX_TEST_TLS_PORT verifies"
 	else
-		not_ok "direct TLS on $addr:$CX_TEST_TLS_PORT: $(tail -n 5 "$work/direct.out")"
+		not_ok "direct TLS on $addr:$CX_TEST_TLS_PORT: $(why direct)"
 	fi
 done
 
@@ -121,6 +128,25 @@ elif grep -q 'authentication failed: <not-authorized/>' "$work/wrong.err"; then
 	ok "a wrong password is refused with <not-authorized/>"
 else
 	not_ok "a wrong password failed in the wrong way: $(cat "$work/wrong.err")"
+fi
+
+# 6. alice may create pubsub nodes (Prosody: as a service admin; ejabberd:
+#    as a local user); on Prosody, bob may not.
+node=smoke-$$
+if /usr/bin/python3 "$here/record-login.py" --create-node "$node" >/dev/null; then
+	ok "$CX_TEST_USER1 creates node $node on $CX_TEST_PUBSUB"
+else
+	not_ok "$CX_TEST_USER1 cannot create a node on $CX_TEST_PUBSUB"
+fi
+if [ "$CX_TEST_SERVER" = prosody ]; then
+	if /usr/bin/python3 "$here/record-login.py" --jid "$CX_TEST_USER2" \
+		--password "$CX_TEST_PASS2" --create-node "$node-bob" 2>"$work/bob.err"; then
+		not_ok "$CX_TEST_USER2 created a node, but is no admin of $CX_TEST_PUBSUB"
+	elif grep -q 'failed: <forbidden/>' "$work/bob.err"; then
+		ok "$CX_TEST_USER2 may not create nodes (<forbidden/>)"
+	else
+		not_ok "$CX_TEST_USER2 node creation failed in the wrong way: $(cat "$work/bob.err")"
+	fi
 fi
 
 [ $fails -eq 0 ] || { echo "$CX_TEST_SERVER: $fails check(s) failed"; exit 1; }

@@ -35,6 +35,7 @@ shift 2
 top=$(mktemp -d "${TMPDIR:-/tmp}/cxmpp-servers.XXXXXX") || cx_die "mktemp failed"
 started=
 child=
+pids=
 status=0
 
 stop_all() {
@@ -62,6 +63,13 @@ finish() {
 
 on_signal() {
 	status=$((128 + $1))
+	# Start scripts still running stop their own half-started server.
+	for p in $pids; do
+		kill -TERM "${p%%:*}" 2>/dev/null || true
+	done
+	for p in $pids; do
+		wait "${p%%:*}" 2>/dev/null
+	done
 	[ -n "$child" ] && kill -TERM "$child" 2>/dev/null && wait "$child" 2>/dev/null
 	finish
 }
@@ -73,7 +81,6 @@ trap 'on_signal 1' HUP
 
 # Start in parallel; each start script prints nothing on success and its
 # reasons on failure.
-pids=
 for s in $servers; do
 	"$here/$s.sh" start "$top/$s" </dev/null &
 	pids="$pids $!:$s"
@@ -83,6 +90,7 @@ failed=
 for p in $pids; do
 	wait "${p%%:*}" || failed="$failed ${p#*:}"
 done
+pids=
 if [ -n "$failed" ]; then
 	echo "$cx_prog: could not start:$failed (see above and $top)" >&2
 	status=99
