@@ -1,1 +1,14 @@
-# examples: fragment of the top Makefile.am
+# examples: the command-line tools and small programs, on the public API
+# only (they link the installed library, libcxmpp.la).
+noinst_HEADERS += examples/tool.h
+noinst_LTLIBRARIES += examples/libcxe-tool.la
+examples_libcxe_tool_la_SOURCES = examples/tool.c
+examples_libcxe_tool_la_CFLAGS = $(AM_CFLAGS) -fvisibility=default
+
+bin_PROGRAMS += examples/cxmpp-send examples/cxmpp-receiver examples/cxmpp-echo-bot
+examples_cxmpp_send_SOURCES = examples/cxmpp-send.c
+examples_cxmpp_send_LDADD = examples/libcxe-tool.la libcxmpp.la $(XML_LIBS)
+examples_cxmpp_receiver_SOURCES = examples/receiver.c
+examples_cxmpp_receiver_LDADD = examples/libcxe-tool.la libcxmpp.la $(XML_LIBS)
+examples_cxmpp_echo_bot_SOURCES = examples/echo-bot.c
+examples_cxmpp_echo_bot_LDADD = examples/libcxe-tool.la libcxmpp.la $(XML_LIBS)

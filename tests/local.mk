@@ -10,3 +10,12 @@ AM_TESTS_ENVIRONMENT += XML_CFLAGS='$(XML_CFLAGS)'; export XML_CFLAGS; \
 print-tsan-tests:
 	@echo $(TSAN_TESTS)
 .PHONY: print-tsan-tests
+
+# Integration tests: real Prosody and ejabberd (tests/servers), started by
+# each test program itself through tests/servers/with-server.sh.
+noinst_HEADERS += tests/integration/harness.h
+check_PROGRAMS += tests/integration/check_client
+TESTS += tests/integration/check_client
+TSAN_TESTS += tests/integration/check_client
+tests_integration_check_client_CFLAGS = $(CX_TEST_CFLAGS)
+tests_integration_check_client_LDADD = $(CX_TEST_LIBS)

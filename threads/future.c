@@ -243,6 +243,19 @@ cxi_future_fail(cx_future *f, const cx_error *err)
 }
 
 cx_status
+cxi_future_fail_with_value(cx_future *f, const cx_error *err, void *value,
+			   void (*value_free)(void *))
+{
+	if (f == NULL || err == NULL || err->status >= 0) {
+		if (value_free != NULL)
+			value_free(value);
+		return CX_ERR_INVALID;
+	}
+	return settle(f, state_of_status(err->status), value, value_free, err,
+		      false);
+}
+
+cx_status
 cx_future_cancel(cx_future *f)
 {
 	cx_error e;
@@ -374,7 +387,7 @@ cx_future_get_value(cx_future *f)
 	if (f == NULL)
 		return NULL;
 	pthread_mutex_lock(&f->lock);
-	if (f->state == CX_FUTURE_DONE)
+	if (f->state == CX_FUTURE_DONE || f->state == CX_FUTURE_FAILED)
 		v = f->value;
 	pthread_mutex_unlock(&f->lock);
 	return v;

@@ -49,6 +49,17 @@ cx_status cxi_future_resolve(cx_future *f, void *value,
 cx_status cxi_future_fail(cx_future *f, const cx_error *err);
 
 /*
+ * As cxi_future_fail, and the future keeps `value` (owned from now on, as
+ * with cxi_future_resolve): for a call answered with a stanza error, the
+ * error stanza stays readable through cx_future_get_value.
+ * @return as cxi_future_fail; on CX_ERR_STATE/INVALID value_free(value)
+ *         has run.
+ * @thread reader, writer or timer thread (see the rule above)
+ */
+cx_status cxi_future_fail_with_value(cx_future *f, const cx_error *err,
+				     void *value, void (*value_free)(void *));
+
+/*
  * Gives the future a deadline `timeout_ms` from now: if it is still pending
  * then, the timer thread settles it with CX_ERR_TIMEOUT. The timer holds
  * its own reference until it fires or the future settles otherwise (which

@@ -25,3 +25,10 @@ check_PROGRAMS += tests/unit/threads/check_runtime
 TESTS += tests/unit/threads/check_runtime
 tests_unit_threads_check_runtime_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_threads_check_runtime_LDADD = $(CX_TEST_LIBS)
+
+TSAN_TESTS += tests/unit/threads/check_future tests/unit/threads/check_pool \
+	tests/unit/threads/check_timer tests/unit/threads/check_runtime
+
+# the client façade (reader/writer threads, dispatch, collectors)
+cxmppinclude_HEADERS += include/cxmpp/client.h
+libcxmpp_internal_la_SOURCES += threads/client.c

@@ -11,5 +11,8 @@
 #include "cxmpp/jid.h"
 #include "cxmpp/stanza.h"
 #include "cxmpp/settings.h"
+#include "cxmpp/future.h"
+#include "cxmpp/runtime.h"
+#include "cxmpp/client.h"
 
 #endif

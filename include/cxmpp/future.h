@@ -92,9 +92,12 @@ CX_API cx_status cx_future_wait(cx_future *f, int timeout_ms, cx_error *err);
 CX_API cx_future_state cx_future_get_state(cx_future *f);
 
 /**
- * The value of a done future (for a call, the reply cx_stanza).
+ * The value of a done future (for a call, the reply cx_stanza), or of a
+ * failed future that carries one (for a call answered with a stanza error,
+ * the error stanza).
  * @return the value, borrowed: valid while the caller holds a reference to
- *         f; NULL if the future is not done (or its value is NULL).
+ *         f; NULL if there is none (pending, cancelled, timed out, or a
+ *         failure without a value).
  * @thread any
  */
 CX_API void *cx_future_get_value(cx_future *f);

@@ -112,6 +112,7 @@ struct cxi_stream {
 	bool tls_active;      /* handshake done: XML goes through TLS */
 	bool tls_broken;      /* the TLS session failed: write nothing more */
 	cxi_sasl *sasl;
+	char mechanism[32];   /* the SASL mechanism chosen, kept after success */
 	cxi_buf out;          /* for the transport (ciphertext with TLS) */
 	cxi_buf plain;        /* scratch: decrypted input */
 	cxi_buf scratch;      /* scratch: serialized output */
@@ -854,6 +855,8 @@ start_sasl(cxi_stream *s, const xmlNode *features)
 		end_failed(s, NULL, NULL);
 		goto out;
 	}
+	cxi_strlcpy(s->mechanism, cxi_sasl_mechanism(s->sasl),
+		    sizeof(s->mechanism));
 	cxi_log(s->log, CX_LOG_DEBUG, CX_LOG_CAT_SASL,
 		"authenticating with %s%s%s", cxi_sasl_mechanism(s->sasl),
 		cfg.cb_type ? ", channel binding " : "",
@@ -1564,6 +1567,12 @@ const char *
 cxi_stream_get_id(const cxi_stream *s)
 {
 	return s->stream_id[0] ? s->stream_id : NULL;
+}
+
+const char *
+cxi_stream_get_mechanism(const cxi_stream *s)
+{
+	return s->mechanism[0] ? s->mechanism : NULL;
 }
 
 cx_status

@@ -97,6 +97,9 @@ cxi_stream_state cxi_stream_get_state(const cxi_stream *s);
 /* The 'id' of the server's current stream header, or NULL before it came
  * (or if the server sent none). Borrowed until the next restart or free. */
 const char *cxi_stream_get_id(const cxi_stream *s);
+/* The SASL mechanism chosen for this stream ("SCRAM-SHA-1-PLUS"), or NULL
+ * before authentication started. Borrowed until free. */
+const char *cxi_stream_get_mechanism(const cxi_stream *s);
 
 /* Queues the first bytes (header, or ClientHello for direct TLS). */
 cx_status cxi_stream_start(cxi_stream *s, cx_error *err);
