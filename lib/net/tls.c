@@ -46,7 +46,12 @@
  *   offered; TLS 1.2 sessions stay, because OpenSSL reports no new session
  *   after a TLS 1.2 abbreviated handshake. The table is per context, and a
  *   context is per trust configuration, so a session is only offered to a
- *   name that the same policy already verified.
+ *   name that the same policy already verified. The table holds private
+ *   copies (SSL_SESSION_dup) going in, and a TLS 1.2 session goes out as
+ *   a copy too: OpenSSL writes to the session of a live SSL (it marks it
+ *   not resumable after a fatal alert, say) and frees it from whichever
+ *   thread drops the last reference, so a cached object that no live SSL
+ *   shares is only ever touched under cache_lock.
  *
  * - tls-unique. RFC 5929 names the first Finished of the handshake: the
  *   client's on a full handshake, the server's on a resumed one. TLS 1.3
@@ -229,13 +234,15 @@ slot_clear(struct cache_slot *s)
 
 /* Called by OpenSSL when the server hands us a resumable session (during
  * a TLS 1.2 handshake, or in a NewSessionTicket after a TLS 1.3 one).
- * Returning 1 keeps the reference OpenSSL passed. */
+ * We cache a private copy and return 0: OpenSSL keeps its own reference
+ * for the live SSL. */
 static int
 on_new_session(SSL *ssl, SSL_SESSION *sess)
 {
 	cxi_tls *t = SSL_get_app_data(ssl);
 	cxi_tls_ctx *c;
 	struct cache_slot *slot = NULL;
+	SSL_SESSION *copy;
 	char *name;
 
 	if (t == NULL || t->failed != CX_OK || !SSL_SESSION_is_resumable(sess))
@@ -243,6 +250,11 @@ on_new_session(SSL *ssl, SSL_SESSION *sess)
 	c = t->ctx;
 	if ((name = strdup(t->name)) == NULL)
 		return 0;
+	if ((copy = SSL_SESSION_dup(sess)) == NULL) {
+		free(name);
+		ERR_clear_error();
+		return 0;
+	}
 	pthread_mutex_lock(&c->cache_lock);
 	for (size_t i = 0; i < CACHE_SLOTS; i++) {
 		struct cache_slot *s = &c->cache[i];
@@ -257,10 +269,10 @@ on_new_session(SSL *ssl, SSL_SESSION *sess)
 	}
 	slot_clear(slot);
 	slot->name = name;
-	slot->sess = sess;
+	slot->sess = copy;
 	slot->used = ++c->cache_clock;
 	pthread_mutex_unlock(&c->cache_lock);
-	return 1;
+	return 0;
 }
 
 /* Returns an owned reference to a cached session for name, or NULL. */
@@ -285,8 +297,7 @@ cache_take(cxi_tls_ctx *c, const char *name)
 			sess = s->sess; /* single use: hand over our ref */
 			s->sess = NULL;
 			slot_clear(s);
-		} else if (SSL_SESSION_up_ref(s->sess)) {
-			sess = s->sess;
+		} else if ((sess = SSL_SESSION_dup(s->sess)) != NULL) {
 			s->used = ++c->cache_clock;
 		}
 		break;
@@ -411,6 +422,35 @@ out:
 	return st;
 }
 
+/* OpenSSL fills some caches of a trust store lazily on first use: the
+ * order of its objects and the cached extensions of each certificate.
+ * Doing that here, before the context is shared, keeps the first
+ * handshakes of many threads from racing to fill them. */
+static void
+warm_store(SSL_CTX *sc)
+{
+	X509_STORE *st = SSL_CTX_get_cert_store(sc);
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(st);
+	X509_STORE_CTX *x = X509_STORE_CTX_new();
+
+	if (x == NULL || X509_STORE_CTX_init(x, st, NULL, NULL) != 1)
+		goto out;
+	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+		X509 *cert = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		X509_OBJECT *o;
+
+		if (cert == NULL)
+			continue;
+		X509_check_purpose(cert, -1, 0);
+		o = X509_STORE_CTX_get_obj_by_subject(x, X509_LU_X509,
+						      X509_get_subject_name(cert));
+		X509_OBJECT_free(o);
+	}
+out:
+	X509_STORE_CTX_free(x);
+	ERR_clear_error();
+}
+
 static void
 ctx_destroy(cxi_tls_ctx *c)
 {
@@ -512,6 +552,7 @@ cxi_tls_ctx_new(cxi_tls_ctx **out, const cxi_tls_config *cfg, cx_error *err)
 		goto fail;
 	}
 
+	warm_store(sc);
 	if (cfg->cert_file != NULL &&
 	    (st = load_client_cert(sc, cfg, err)) != CX_OK)
 		goto fail;

@@ -17,6 +17,7 @@
 #include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1373,6 +1374,61 @@ START_TEST(test_tls_resume_per_context)
 }
 END_TEST
 
+/* ---- threads ----------------------------------------------------------- */
+
+#define THREADS 4
+#define THREAD_ROUNDS 25
+
+static cxi_tls_ctx *shared_cctx;
+static SSL_CTX *shared_sctx;
+
+/* Many threads share one context (and its session cache); each drives
+ * its own sessions, as the reader/writer pairs of many connections do. */
+static void *
+thread_main(void *arg)
+{
+	intptr_t id = (intptr_t)arg;
+	int resumed = 0;
+
+	for (int i = 0; i < THREAD_ROUNDS; i++) {
+		struct pair p;
+
+		pair_start(&p, shared_cctx, shared_sctx,
+			   (i + id) % 2 ? "localhost" : "pubsub.localhost",
+			   NULL);
+		ck_assert_int_eq(pump(&p), CX_OK);
+		expect_connected(&p);
+		roundtrip(&p, 100 + (size_t)i);
+		resumed += SSL_session_reused(p.s.ssl) ? 1 : 0;
+		pair_end(&p); /* also: this thread's error queue is empty */
+	}
+	return (void *)(intptr_t)resumed;
+}
+
+START_TEST(test_tls_threads_shared_ctx)
+{
+	pthread_t th[THREADS];
+	int resumed = 0;
+
+	shared_cctx = ca_ctx();
+	shared_sctx = srv_ctx(&srv_good, 0, _i ? TLS1_2_VERSION : 0);
+	for (intptr_t i = 0; i < THREADS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, thread_main,
+						(void *)i), 0);
+	for (int i = 0; i < THREADS; i++) {
+		void *r;
+
+		ck_assert_int_eq(pthread_join(th[i], &r), 0);
+		resumed += (int)(intptr_t)r;
+	}
+	/* all but the first session per name may resume; some must have */
+	ck_assert_int_gt(resumed, 0);
+	ck_assert_int_le(resumed, THREADS * THREAD_ROUNDS - 2);
+	SSL_CTX_free(shared_sctx);
+	cxi_tls_ctx_unref(shared_cctx);
+}
+END_TEST
+
 /* ---- against openssl s_server over a loopback socket ------------------- */
 
 static pid_t
@@ -1573,6 +1629,11 @@ tls_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_tls_resume_same_name, 0, 2);
 	tcase_add_test(tc, test_tls_resume_per_context);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("threads");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_tls_threads_shared_ctx, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("s_server");
