@@ -10,6 +10,7 @@ cxmppinclude_HEADERS += include/cxmpp/jid.h
 libcxmpp_internal_la_SOURCES += lib/core/jid.c lib/core/jid.h
 check_PROGRAMS += tests/unit/core/check_jid
 TESTS += tests/unit/core/check_jid
+TSAN_TESTS += tests/unit/core/check_jid
 tests_unit_core_check_jid_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_core_check_jid_LDADD = $(CX_TEST_LIBS)
 
