@@ -340,6 +340,9 @@ cxi_dns_parse_srv(cxi_srv_target **out, size_t *n, const uint8_t *msg,
 	struct srv_acc acc = { NULL, 0, 0 };
 	cx_status st;
 
+	if (out == NULL || n == NULL)
+		return cxi_error_set(err, CX_ERR_INVALID,
+				     "cxi_dns_parse_srv: NULL argument");
 	*out = NULL;
 	*n = 0;
 	st = walk_answer(msg, len, qname, QT_SRV, srv_rr, &acc, err);
@@ -398,9 +401,13 @@ cxi_dns_parse_addrs(struct sockaddr_storage **out, size_t *n,
 		    int qtype, uint16_t port, cx_error *err)
 {
 	struct addr_acc acc = { out, n, port };
-	size_t n0 = *n;
+	size_t n0;
 	cx_status st;
 
+	if (out == NULL || n == NULL)
+		return cxi_error_set(err, CX_ERR_INVALID,
+				     "cxi_dns_parse_addrs: NULL argument");
+	n0 = *n;
 	if (qtype != QT_A && qtype != QT_AAAA)
 		return cxi_error_set(err, CX_ERR_INVALID,
 				     "DNS parse: qtype must be A or AAAA");
