@@ -172,11 +172,28 @@ struct cxi_xml_parser {
 	size_t nsns;
 };
 
+/*
+ * Bytes that need no attention in a given lexer state, so the lexer can skip
+ * runs of them: printable ASCII and tab/LF/CR, minus the state's specials.
+ */
+enum { FT_TEXT, FT_ATTV_DQ, FT_ATTV_SQ, FT_STAG, FT_ETAG, FT_CDATA, FT_N };
+static bool fast_tab[FT_N][256];
+
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 
 static void
 xml_global_init(void)
 {
+	static const char *const specials[FT_N] = {
+		"<&", "\"&<", "'&<", "\"'>", ">", "]>"
+	};
+	unsigned t, c;
+
+	for (t = 0; t < FT_N; t++)
+		for (c = 0; c < 256; c++)
+			fast_tab[t][c] = (c >= 0x20 || c == '\t' || c == '\n' ||
+					  c == '\r') && c < 0x80 &&
+					 strchr(specials[t], (int)c) == NULL;
 	xmlInitParser();
 }
 
@@ -430,6 +447,25 @@ lx_step(struct lexer *lx, unsigned c, bool *boundary, struct lx_fail *f)
 	return true;
 }
 
+static const bool *
+lx_fast_table(const struct lexer *lx)
+{
+	switch (lx->st) {
+	case LX_TEXT:
+		return lx->depth >= 2 ? fast_tab[FT_TEXT] : NULL;
+	case LX_ATTV:
+		return fast_tab[lx->quote == '"' ? FT_ATTV_DQ : FT_ATTV_SQ];
+	case LX_STAG:
+		return fast_tab[FT_STAG];
+	case LX_ETAG:
+		return fast_tab[FT_ETAG];
+	case LX_CDATA:
+		return fast_tab[FT_CDATA];
+	default:
+		return NULL;
+	}
+}
+
 /*
  * Scans s[0..len): stops after a boundary, at the end, or before a refused
  * byte. *used is the number of bytes accepted.
@@ -438,24 +474,30 @@ static bool
 lx_run(struct lexer *lx, const cxi_xml_limits *lim, const uint8_t *s,
        size_t len, size_t *used, bool *boundary, struct lx_fail *f)
 {
+	const bool *tab;
 	size_t i, j, room;
 	unsigned c;
 
 	*boundary = false;
 	for (i = 0; i < len; i++) {
-		/* Fast path: plain ASCII text inside a stanza. */
-		if (lx->st == LX_TEXT && lx->depth >= 2 && lx->u8need == 0) {
+		/* Fast path: skip a run of bytes that change nothing but the
+		 * counters (all of them count towards the stanza). */
+		tab = lx->u8need != 0 ? NULL : lx_fast_table(lx);
+		if (tab != NULL) {
 			room = lim->max_stanza_bytes - lx->mark_bytes;
-			for (j = i; j < len && j - i < room; j++) {
-				c = s[j];
-				if (c < 0x20 || c >= 0x80 || c == '<' || c == '&')
+			for (j = i; j < len && j - i < room && tab[s[j]]; j++)
+				;
+			if (j > i) {
+				lx->mark_bytes += j - i;
+				lx->doc_off += j - i;
+				if (lx->st == LX_STAG)
+					lx->prev = s[j - 1];
+				else if (lx->st == LX_CDATA)
+					lx->idx = 0;
+				i = j;
+				if (i == len)
 					break;
 			}
-			lx->mark_bytes += j - i;
-			lx->doc_off += j - i;
-			i = j;
-			if (i == len)
-				break;
 		}
 		c = s[i];
 		if (c != '<' && lx->st == LX_TEXT && lx->depth <= 1) {
@@ -1154,16 +1196,14 @@ utf8_char(const uint8_t *s, size_t n)
 	return len;
 }
 
-cx_status
-cxi_xml_escape(cxi_buf *out, const char *text, size_t len, bool attribute)
+static cx_status
+escape(cxi_buf *out, const char *text, size_t len, bool attribute)
 {
 	const uint8_t *s = (const uint8_t *)text;
 	size_t i = 0, run, cl;
 	const char *rep;
 	cx_status st;
 
-	if (out == NULL || (text == NULL && len > 0))
-		return CX_ERR_INVALID;
 	while (i < len) {
 		run = i;
 		while (run < len && s[run] >= 0x20 && s[run] < 0x80 &&
@@ -1207,11 +1247,26 @@ cxi_xml_escape(cxi_buf *out, const char *text, size_t len, bool attribute)
 	return CX_OK;
 }
 
+cx_status
+cxi_xml_escape(cxi_buf *out, const char *text, size_t len, bool attribute)
+{
+	size_t mark;
+	cx_status st;
+
+	if (out == NULL || (text == NULL && len > 0))
+		return CX_ERR_INVALID;
+	mark = out->len;
+	st = escape(out, text, len, attribute);
+	if (st != CX_OK)
+		out->len = mark;
+	return st;
+}
+
 static cx_status
 escape_str(cxi_buf *out, const xmlChar *s, bool attribute)
 {
-	return cxi_xml_escape(out, (const char *)s, s != NULL ? strlen((const char *)s) : 0,
-			      attribute);
+	return escape(out, (const char *)s,
+		      s != NULL ? strlen((const char *)s) : 0, attribute);
 }
 
 /* Output namespace scope: bindings declared on the elements being written. */

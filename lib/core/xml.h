@@ -11,6 +11,11 @@
  * After an error the parser is dead: every further feed returns the same
  * status. cxi_xml_parser_reset() starts a new stream (after STARTTLS or
  * SASL success) on the same object.
+ *
+ * Threading: a parser is used by one thread at a time. Delivered trees share
+ * nothing with the parser (names are copied, doc->dict is NULL), so they may
+ * be handed to and modified on other threads. The serializer functions are
+ * pure and safe from any thread.
  */
 #ifndef CXI_CORE_XML_H
 #define CXI_CORE_XML_H
@@ -27,6 +32,9 @@
 #define CXI_NS_CLIENT "jabber:client"
 #define CXI_NS_XML "http://www.w3.org/XML/1998/namespace"
 
+/* A field left 0 takes its default; max_depth is capped at 250 (libxml2's
+ * own nesting limit is 256). The byte limit also applies to the stream
+ * header and to an XML declaration; whitespace between stanzas never counts. */
 typedef struct cxi_xml_limits {
 	size_t max_stanza_bytes; /* default 262144 (256 KiB) */
 	unsigned max_depth;      /* default 64, counted below the stream element */
@@ -57,6 +65,10 @@ typedef struct cxi_xml_callbacks {
 	/* </stream:stream> seen. */
 	void (*stream_end)(void *arg);
 } cxi_xml_callbacks;
+/* Any callback may be NULL (a NULL element callback frees the doc). A
+ * callback must not call cxi_xml_parser_feed or _reset on its own parser
+ * (both return CX_ERR_STATE there) nor free it: call
+ * cxi_xml_parser_stop() and act after feed has returned. */
 
 typedef struct cxi_xml_parser cxi_xml_parser;
 
@@ -71,10 +83,19 @@ cx_status cxi_xml_parser_reset(cxi_xml_parser *p, cx_error *err);
  * first error: CX_ERR_XML_MALFORMED, _ENCODING, _RESTRICTED, _TOO_BIG,
  * _TOO_DEEP, _TOO_MANY, _NAMESPACE. err->condition is set to the stream
  * error condition to send ("not-well-formed", "restricted-xml",
- * "policy-violation", "invalid-namespace", "bad-format").
+ * "policy-violation", "invalid-namespace", "bad-format"; and
+ * "resource-constraint" with CX_ERR_NOMEM).
  * A callback may call cxi_xml_parser_stop() to make feed return early
  * (CX_OK) without consuming the rest of the chunk; the number of bytes
- * consumed is then reported through *consumed (may be NULL).
+ * consumed is then reported through *consumed (may be NULL): exactly the
+ * offset just after the '>' that ended the element (or stream header) whose
+ * callback stopped. Without a stop, *consumed is len on success; on an error
+ * it is how many bytes were examined before the error was found.
+ * Text directly inside the stream element other than whitespace, and a
+ * <stream:stream> at stanza level (a restart the caller did not reset for),
+ * give CX_ERR_XML_MALFORMED with "bad-format"; an undeclared prefix gives
+ * CX_ERR_XML_NAMESPACE with "not-well-formed"; a stream element not in
+ * CXI_NS_STREAM gives CX_ERR_XML_NAMESPACE with "invalid-namespace".
  */
 cx_status cxi_xml_parser_feed(cxi_xml_parser *p, const void *data, size_t len,
 			      size_t *consumed, cx_error *err);
@@ -87,6 +108,12 @@ void cxi_xml_parser_stop(cxi_xml_parser *p);
  * written without an xmlns attribute; any other namespace is declared once,
  * on the outermost element that uses it. Text and attribute values are
  * escaped (& < > " and control characters in attributes).
+ * An element with no ns is written without xmlns, so it takes the enclosing
+ * default namespace (as libstrophe does; xmlns="" cannot be expressed).
+ * xml:lang and other xml: attributes are never declared. Comments and PIs
+ * are left out. Returns CX_ERR_XML_ENCODING for text that is not valid UTF-8
+ * or holds a character XML cannot carry, CX_ERR_INVALID for a bad tree; on
+ * any failure `out` is left as it was.
  */
 cx_status cxi_xml_serialize(cxi_buf *out, const xmlNode *elem,
 			    const char *default_ns);
@@ -95,7 +122,11 @@ cx_status cxi_xml_stream_header(cxi_buf *out, const char *to, const char *from,
 				const char *lang);
 #define CXI_XML_STREAM_END "</stream:stream>"
 
-/* Appends text escaped for element content / attribute values. */
+/* Appends text escaped for element content / attribute values: & < > always,
+ * " in attributes, CR as &#13; and (in attributes) TAB/LF as character
+ * references so they survive XML normalization. CX_ERR_XML_ENCODING for
+ * invalid UTF-8 or characters XML cannot carry (out is then left as it
+ * was). */
 cx_status cxi_xml_escape(cxi_buf *out, const char *text, size_t len,
 			 bool attribute);
 
