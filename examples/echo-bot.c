@@ -53,7 +53,6 @@ main(int argc, char **argv)
 	struct option opts[64];
 	cx_settings *s = NULL;
 	cx_client *c = NULL;
-	cx_stanza *pres = NULL;
 	cx_error err = CX_ERROR_INIT;
 	struct sigaction sa;
 	int opt, code = CXE_EXIT_OK;
@@ -90,11 +89,6 @@ main(int argc, char **argv)
 		code = cxe_fail(&t, "connect", err.status, &err);
 		goto out;
 	}
-	if (cx_stanza_new_presence(&pres, NULL, NULL, &err) != CX_OK ||
-	    cx_client_send(c, pres, &err) != CX_OK) {
-		code = cxe_fail(&t, "presence", err.status, &err);
-		goto out;
-	}
 	fprintf(stderr, "cxmpp-echo-bot: ready\n");
 	while (!stop && cx_client_get_state(c) == CX_CLIENT_CONNECTED)
 		usleep(100000);
@@ -105,7 +99,6 @@ main(int argc, char **argv)
 		code = cxe_fail(&t, "disconnect", err.status, &err);
 	}
 out:
-	cx_stanza_unref(pres);
 	cx_client_free(c);
 	cx_settings_unref(s);
 	cxe_tool_free(&t);

@@ -4,7 +4,8 @@
  *   cxmpp-receiver [options] [--count N]
  *
  * One line per message on standard output: "FROM: BODY". With --count N it
- * exits after N messages (for scripts and the demo). The account and
+ * exits after N messages (for scripts and the demo). The client announces
+ * itself available (initial presence) so that messages reach it. The account and
  * connection options are those of cxmpp-send.
  */
 #include "config.h"
@@ -74,7 +75,6 @@ main(int argc, char **argv)
 	const struct option own[] = { { "count", required_argument, NULL, 'n' } };
 	cx_settings *s = NULL;
 	cx_client *c = NULL;
-	cx_stanza *pres = NULL;
 	cx_error err = CX_ERROR_INIT;
 	struct sigaction sa;
 	long count = 0;
@@ -125,12 +125,6 @@ main(int argc, char **argv)
 		code = cxe_fail(&t, "connect", err.status, &err);
 		goto out;
 	}
-	/* Available presence, so that the server routes messages to us. */
-	if (cx_stanza_new_presence(&pres, NULL, NULL, &err) != CX_OK ||
-	    cx_client_send(c, pres, &err) != CX_OK) {
-		code = cxe_fail(&t, "presence", err.status, &err);
-		goto out;
-	}
 	fprintf(stderr, "cxmpp-receiver: ready\n");
 	pthread_mutex_lock(&lock);
 	while (!interrupted && !ended && (count == 0 || received < count)) {
@@ -149,7 +143,6 @@ main(int argc, char **argv)
 	if (!ended && cx_client_disconnect(c, &err) != CX_OK)
 		code = cxe_fail(&t, "disconnect", err.status, &err);
 out:
-	cx_stanza_unref(pres);
 	cx_client_free(c);
 	cx_settings_unref(s);
 	cxe_tool_free(&t);

@@ -126,6 +126,13 @@ struct cx_collector {
 	bool ended;           /* the connection ended */
 };
 
+typedef struct ext_data {
+	struct ext_data *next;
+	const void *key;
+	void *data;
+	void (*data_free)(void *);
+} ext_data;
+
 struct conncfg {
 	char *jid, *password, *authzid, *host, *lang, *nameserver;
 	char *ca_file, *ca_dir, *cert_file, *key_file;
@@ -133,7 +140,7 @@ struct conncfg {
 	size_t npins;
 	int port, min_version;
 	cxi_tls_mode tls_mode;
-	bool insecure_skip_verify, insecure_plain_auth;
+	bool insecure_skip_verify, insecure_plain_auth, initial_presence;
 	unsigned sasl_allowed, sasl_max_iterations;
 	int connect_timeout_ms, dns_timeout_ms;
 	cxi_xml_limits limits;
@@ -172,6 +179,9 @@ struct cx_client {
 	char *ev_jid;
 	cx_error ev_error;
 	bool ev_failed;
+	cx_error abort_reason;            /* protected by lock; set by abort */
+	bool aborted;                     /* protected by lock */
+	ext_data *ext;                    /* protected by hlock */
 
 	pthread_mutex_t hlock;
 	pthread_cond_t hcv;                /* a handler finished running */
@@ -341,6 +351,8 @@ conncfg_load(struct conncfg *k, cx_settings *s, cx_error *err)
 	k->insecure_skip_verify = b;
 	TRY(cx_settings_get_bool(&b, s, CX_SETTING_SASL_INSECURE_ALLOW_PLAIN_AUTH, err));
 	k->insecure_plain_auth = b;
+	TRY(cx_settings_get_bool(&b, s, CX_SETTING_PRESENCE_INITIAL, err));
+	k->initial_presence = b;
 	TRY(get_str(&minv, s, CX_SETTING_TLS_MIN_VERSION, err));
 	k->min_version = (minv && strcmp(minv, "1.3") == 0) ? 0x0304 : 0x0303;
 	TRY(get_str(&tls, s, CX_SETTING_TLS, err));
@@ -1184,6 +1196,21 @@ out:
 	return st;
 }
 
+static void
+send_initial_presence(cx_client *c)
+{
+	static const char pres[] = "<presence/>";
+	cx_error err = CX_ERROR_INIT;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->stream != NULL &&
+	    cxi_stream_send_raw(c->stream, pres, sizeof(pres) - 1, &err) != CX_OK)
+		cxi_log(&c->log, CX_LOG_WARN, CX_LOG_CAT_STREAM,
+			"could not send the initial presence: %s", err.message);
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* Processes the events stashed during one feed (reader thread, no lock). */
 static void
 process_events(cx_client *c, cxi_stream_event_type *types, xmlNodePtr *nodes,
@@ -1230,6 +1257,8 @@ process_events(cx_client *c, cxi_stream_event_type *types, xmlNodePtr *nodes,
 			pthread_cond_broadcast(&c->cv);
 			pthread_mutex_unlock(&c->lock);
 			collectors_set_ended(c, false);
+			if (c->cfg.initial_presence)
+				send_initial_presence(c);
 			cxi_log(&c->log, CX_LOG_INFO, CX_LOG_CAT_STREAM,
 				"connected as %s", c->bound_jid);
 			settle_connect(c, NULL);
@@ -1398,7 +1427,9 @@ reader_main(void *arg)
 			continue;
 		pthread_mutex_lock(&c->lock);
 		if (n <= 0) {
-			if (n < 0)
+			if (c->aborted)
+				cxi_error_copy(&err, &c->abort_reason);
+			else if (n < 0)
 				cxi_error_set_errno(&err, CX_ERR_DISCONNECTED, errno,
 						    "read from the server failed");
 			else
@@ -1417,7 +1448,7 @@ reader_main(void *arg)
 		nev = c->nev;
 		jid = c->ev_jid;
 		failed = c->ev_failed;
-		if (failed)
+		if (failed && !c->aborted)
 			cxi_error_copy(&err, &c->ev_error);
 		c->ev_types = NULL;
 		c->ev_nodes = NULL;
@@ -1560,6 +1591,7 @@ cx_client_connect_async(cx_client *c)
 		c->reader_done = false;
 		c->writer_stop = false;
 		c->closing = false;
+		c->aborted = false;
 		free(c->mechanism);
 		c->mechanism = NULL;
 		c->connect_future = cx_future_ref(f);
@@ -1665,6 +1697,13 @@ client_destroy(cx_client *c)
 		c->handlers = h->next;
 		handler_free(h);
 	}
+	while (c->ext != NULL) {
+		ext_data *e = c->ext;
+		c->ext = e->next;
+		if (e->data_free)
+			e->data_free(e->data);
+		free(e);
+	}
 	while ((k = c->collectors) != NULL) {
 		c->collectors = k->next;
 		k->c = NULL;
@@ -1720,6 +1759,139 @@ cx_client_free(cx_client *c)
 		return;
 	}
 	client_destroy(c);
+}
+
+cx_status
+cx_client_abort(cx_client *c, const cx_error *reason)
+{
+	if (c == NULL)
+		return CX_ERR_INVALID;
+	pthread_mutex_lock(&c->lock);
+	if (c->state != CX_CLIENT_CONNECTED && c->state != CX_CLIENT_CONNECTING &&
+	    c->state != CX_CLIENT_DISCONNECTING) {
+		pthread_mutex_unlock(&c->lock);
+		return CX_ERR_STATE;
+	}
+	if (!c->aborted) {
+		c->aborted = true;
+		if (reason != NULL && reason->status != CX_OK)
+			cxi_error_copy(&c->abort_reason, reason);
+		else
+			cxi_error_set(&c->abort_reason, CX_ERR_DISCONNECTED,
+				      "the connection was aborted");
+		if (c->abort_reason.status != CX_ERR_DISCONNECTED &&
+		    c->abort_reason.status != CX_ERR_TIMEOUT)
+			c->abort_reason.status = CX_ERR_DISCONNECTED;
+	}
+	/* The reader sees EOF and tears down; the writer's next write fails. */
+	if (c->fd >= 0)
+		shutdown(c->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&c->lock);
+	return CX_OK;
+}
+
+cx_status
+cx_client_set_data(cx_client *c, const void *key, void *data,
+		   void (*data_free)(void *))
+{
+	ext_data *e, *old = NULL;
+
+	if (c == NULL || key == NULL)
+		return CX_ERR_INVALID;
+	pthread_mutex_lock(&c->hlock);
+	for (e = c->ext; e; e = e->next)
+		if (e->key == key)
+			break;
+	if (e == NULL) {
+		e = calloc(1, sizeof(*e));
+		if (e == NULL) {
+			pthread_mutex_unlock(&c->hlock);
+			return CX_ERR_NOMEM;
+		}
+		e->key = key;
+		e->next = c->ext;
+		c->ext = e;
+	} else {
+		old = malloc(sizeof(*old));
+		if (old == NULL) {
+			pthread_mutex_unlock(&c->hlock);
+			return CX_ERR_NOMEM;
+		}
+		*old = *e;
+	}
+	e->data = data;
+	e->data_free = data_free;
+	pthread_mutex_unlock(&c->hlock);
+	if (old != NULL) {
+		if (old->data_free)
+			old->data_free(old->data);
+		free(old);
+	}
+	return CX_OK;
+}
+
+void *
+cx_client_get_data(const cx_client *c, const void *key)
+{
+	ext_data *e;
+	void *d = NULL;
+
+	if (c == NULL)
+		return NULL;
+	pthread_mutex_lock((pthread_mutex_t *)&c->hlock);
+	for (e = c->ext; e; e = e->next)
+		if (e->key == key) {
+			d = e->data;
+			break;
+		}
+	pthread_mutex_unlock((pthread_mutex_t *)&c->hlock);
+	return d;
+}
+
+void *
+cx_client_ensure_data(cx_client *c, const void *key, void *(*make)(void *arg),
+		      void *arg, void (*data_free)(void *))
+{
+	ext_data *e;
+	void *d;
+
+	if (c == NULL || key == NULL || make == NULL)
+		return NULL;
+	/* make() runs under hlock so that exactly one value is made; it must
+	 * not call back into the client's handler or data functions. */
+	pthread_mutex_lock(&c->hlock);
+	for (e = c->ext; e; e = e->next)
+		if (e->key == key) {
+			d = e->data;
+			pthread_mutex_unlock(&c->hlock);
+			return d;
+		}
+	e = calloc(1, sizeof(*e));
+	d = e ? make(arg) : NULL;
+	if (d == NULL) {
+		free(e);
+		pthread_mutex_unlock(&c->hlock);
+		return NULL;
+	}
+	e->key = key;
+	e->data = d;
+	e->data_free = data_free;
+	e->next = c->ext;
+	c->ext = e;
+	pthread_mutex_unlock(&c->hlock);
+	return d;
+}
+
+cx_settings *
+cx_client_get_settings(const cx_client *c)
+{
+	return c ? c->settings : NULL;
+}
+
+cx_runtime *
+cx_client_get_runtime(const cx_client *c)
+{
+	return c ? c->rt : NULL;
 }
 
 cx_client_state
@@ -2228,6 +2400,7 @@ cx_send_message_with(cx_settings *settings, const char *to, const char *body,
 {
 	cx_client *c = NULL;
 	cx_stanza *msg = NULL, *ping = NULL, *reply = NULL;
+	cx_settings *own = NULL;
 	char *domain = NULL;
 	cx_jid *me = NULL;
 	cx_status st;
@@ -2236,7 +2409,13 @@ cx_send_message_with(cx_settings *settings, const char *to, const char *body,
 		return cxi_error_set(err, CX_ERR_INVALID, "cx_send_message: NULL argument");
 	if ((st = cx_stanza_new_message(&msg, to, "chat", body, err)) != CX_OK)
 		return st;
-	if ((st = cx_client_new(&c, settings, NULL, err)) != CX_OK)
+	/* A one-shot sender is not "online": no initial presence, so that the
+	 * server does not flush offline messages to it. */
+	if ((st = cx_settings_copy(&own, settings, err)) != CX_OK ||
+	    (st = cx_settings_set_bool(own, CX_SETTING_PRESENCE_INITIAL, false,
+				       err)) != CX_OK)
+		goto out;
+	if ((st = cx_client_new(&c, own, NULL, err)) != CX_OK)
 		goto out;
 	if ((st = cx_client_connect(c, err)) != CX_OK)
 		goto out;
@@ -2269,6 +2448,7 @@ out:
 	cx_jid_free(me);
 	free(domain);
 	cx_client_free(c);
+	cx_settings_unref(own);
 	return st;
 }
 

@@ -101,7 +101,9 @@ CX_API void cx_client_free(cx_client *client);
 
 /**
  * Connects: DNS SRV lookup (or CX_SETTING_HOST/PORT), TCP, STARTTLS or
- * direct TLS, SASL, resource binding. Blocks until the stream is ready or
+ * direct TLS, SASL, resource binding; then, if CX_SETTING_PRESENCE_INITIAL
+ * is true (the default), sends the initial available presence before the
+ * connected event. Blocks until the stream is ready or
  * fails, at most CX_SETTING_CONNECT_TIMEOUT_MS for each target plus the
  * negotiation timeout.
  * @return CX_OK; CX_ERR_STATE if not disconnected; CX_ERR_DNS,
@@ -125,6 +127,16 @@ CX_API cx_future *cx_client_connect_async(cx_client *client);
  * @thread any, including a handler of this client; @blocks bounded
  */
 CX_API cx_status cx_client_disconnect(cx_client *client, cx_error *err);
+
+/**
+ * Ends the connection at once, without the closing handshake (for a peer
+ * that stopped answering). Pending calls fail with CX_ERR_DISCONNECTED and
+ * the disconnected event carries `reason` (or a generic one if NULL).
+ * Returns at once; the teardown happens on the reader thread.
+ * @return CX_OK; CX_ERR_STATE when not connected or connecting
+ * @thread any, including handlers and then-callbacks
+ */
+CX_API cx_status cx_client_abort(cx_client *client, const cx_error *reason);
 
 /** The current state. @thread any */
 CX_API cx_client_state cx_client_get_state(const cx_client *client);
@@ -241,6 +253,41 @@ CX_API cx_handler_id cx_client_on_event(cx_client *client,
  * @thread any
  */
 CX_API cx_status cx_client_remove_handler(cx_client *client, cx_handler_id id);
+
+/**
+ * Attaches extension data to the client under `key` (any unique address,
+ * e.g. of a static variable of the extension), replacing and freeing any
+ * previous data under that key. `data_free` runs when the data is replaced
+ * or the client is freed. This is the door through which features (disco,
+ * caps, pubsub, a user's own) keep per-client state.
+ * @return CX_OK; CX_ERR_NOMEM
+ * @thread any
+ */
+CX_API cx_status cx_client_set_data(cx_client *client, const void *key,
+				    void *data, void (*data_free)(void *));
+
+/**
+ * The data attached under `key`, or NULL. Borrowed: valid until it is
+ * replaced or the client is freed.
+ * @thread any
+ */
+CX_API void *cx_client_get_data(const cx_client *client, const void *key);
+
+/**
+ * As cx_client_get_data, but if nothing is attached yet, attaches
+ * make(arg) atomically (one winner when threads race) and returns it.
+ * @return the data, or NULL if make returned NULL or memory ran out
+ * @thread any
+ */
+CX_API void *cx_client_ensure_data(cx_client *client, const void *key,
+				   void *(*make)(void *arg), void *arg,
+				   void (*data_free)(void *));
+
+/** The settings the client was created with (borrowed). @thread any */
+CX_API cx_settings *cx_client_get_settings(const cx_client *client);
+
+/** The runtime whose pool runs the client's handlers (borrowed). @thread any */
+CX_API cx_runtime *cx_client_get_runtime(const cx_client *client);
 
 /* ------------------------------------------------------------------------
  * Collectors: "send this, expect that" for test harnesses.
