@@ -16,17 +16,26 @@
  *   reference count is the only shared mutable state, and it is atomic.
  * - Text from the caller is checked (UTF-8 and XML characters) here, at the
  *   point it enters a tree: the serializer trusts the tree.
+ * - libxml2 sets up its global state lazily, and that lazy set-up races
+ *   when several threads make their first libxml2 call at once (even a read
+ *   such as xmlNodeGetContent). Every constructor therefore runs
+ *   xmlInitParser() once first, in the creating thread, before the stanza
+ *   can be shared. (xmlInitParser takes libxml2's own init lock, so it is
+ *   safe beside the parser's own one-time initialization.)
  */
 #include "config.h"
 
 #include "lib/core/stanza.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <libxml/parser.h>
 
 #include "lib/core/buf.h"
 #include "lib/core/error.h"
@@ -204,11 +213,12 @@ wrap(cx_stanza **out, xmlDocPtr doc, cx_error *err)
 				     "document has no element");
 	}
 	if (!node_ns_is(root, CX_NS_CLIENT)) {
+		/* The name lives in the doc: report before freeing it. */
+		cxi_error_set(err, CX_ERR_XML_NAMESPACE,
+			      "stanza element <%s/> is not in the jabber:client "
+			      "namespace", (const char *)root->name);
 		xmlFreeDoc(doc);
-		return cxi_error_set(err, CX_ERR_XML_NAMESPACE,
-				     "stanza element <%s/> is not in the "
-				     "jabber:client namespace",
-				     (const char *)root->name);
+		return CX_ERR_XML_NAMESPACE;
 	}
 	if (normalize_attrs(root) != CX_OK) {
 		xmlFreeDoc(doc);
@@ -238,6 +248,14 @@ cxi_stanza_adopt(cx_stanza **out, xmlDocPtr doc, cx_error *err)
 	return wrap(out, doc, err);
 }
 
+static pthread_once_t libxml_once = PTHREAD_ONCE_INIT;
+
+static void
+libxml_init(void)
+{
+	pthread_once(&libxml_once, xmlInitParser);
+}
+
 /* A new stanza whose root is <name xmlns='jabber:client'/>. */
 static cx_status
 new_element(cx_stanza **out, const char *name, cx_error *err)
@@ -246,6 +264,7 @@ new_element(cx_stanza **out, const char *name, cx_error *err)
 	xmlNodePtr root;
 	xmlNsPtr ns;
 
+	libxml_init();
 	doc = xmlNewDoc(BAD_CAST "1.0");
 	if (doc == NULL)
 		return cxi_error_set(err, CX_ERR_NOMEM, NULL);
@@ -443,6 +462,7 @@ cx_stanza_new_from_node(cx_stanza **out, const xmlNode *node, cx_error *err)
 				     "stanza element <%s/> is not in the "
 				     "jabber:client namespace",
 				     (const char *)node->name);
+	libxml_init();
 	doc = xmlNewDoc(BAD_CAST "1.0");
 	if (doc == NULL)
 		return cxi_error_set(err, CX_ERR_NOMEM, NULL);
