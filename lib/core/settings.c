@@ -134,8 +134,8 @@ static const cx_setting_info table[] = {
 	  "Largest stanza accepted from the server, in bytes; a bigger one is "
 	  "a stream error (policy-violation).", NULL, 1024, I32MAX, false },
 	{ CX_SETTING_LIMITS_MAX_DEPTH, I, "64",
-	  "Deepest element nesting accepted inside a stanza.",
-	  NULL, 2, 4096, false },
+	  "Deepest element nesting accepted inside a stanza; at most 250, "
+	  "below libxml2's own bound.", NULL, 2, 250, false },
 	{ CX_SETTING_LIMITS_MAX_ATTRS, I, "64",
 	  "Most attributes (namespace declarations included) accepted on one "
 	  "element.", NULL, 4, 65536, false },
