@@ -1,0 +1,56 @@
+#!/bin/sh
+# The README's first command: on a fresh Debian 12 machine (as root), install
+# what is missing, build, start a private Prosody on 127.0.0.1, and show the
+# main job: cxmpp-send delivers a message that the example receiver prints.
+# Everything it starts, it stops (by PID) before it exits.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+echo "== installing what is missing and building (first run: a few minutes)"
+"$top/scripts/bootstrap-build.sh" build
+
+echo "== starting a private Prosody on 127.0.0.1 and running the demo"
+exec "$top/tests/servers/with-server.sh" prosody -- sh -c '
+	set -eu
+	bin="$1/build/examples"
+	# Both programs read the account and the connection from the
+	# environment (flags and ~/.config/cxmpp/config work too).
+	export CXMPP_HOST="$CX_TEST_HOST" CXMPP_PORT="$CX_TEST_PORT"
+	export CXMPP_TLS_CA_FILE="$CX_TEST_CA"
+	log=$(mktemp)
+	trap "rm -f \"$log\"" EXIT
+
+	echo "-- $CX_TEST_USER2 starts cxmpp-receiver and waits for one message"
+	CXMPP_JID="$CX_TEST_USER2/demo" CXMPP_PASSWORD="$CX_TEST_PASS2" \
+		"$bin/cxmpp-receiver" --count 1 >"$log" 2>&1 &
+	receiver=$!
+	i=0
+	until grep -q ready "$log" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 $receiver 2>/dev/null; then
+			echo "the receiver did not come up:"; cat "$log"
+			kill $receiver 2>/dev/null || true
+			exit 1
+		fi
+		sleep 0.1
+	done
+
+	echo "-- $CX_TEST_USER1 runs: cxmpp-send -m ... $CX_TEST_USER2/demo"
+	CXMPP_JID="$CX_TEST_USER1" CXMPP_PASSWORD="$CX_TEST_PASS1" \
+		"$bin/cxmpp-send" -m "Hello from cxmpp-send: $(date -u +%H:%M:%S)" \
+		"$CX_TEST_USER2/demo"
+	echo "   cxmpp-send exited with status $?"
+
+	i=0
+	while kill -0 $receiver 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "the receiver did not get the message"; kill $receiver; exit 1
+		fi
+		sleep 0.1
+	done
+	wait $receiver
+	echo "-- the receiver printed:"
+	grep -v ready "$log" | sed "s/^/   /"
+	echo "== demo done: the server is stopped next"
+' demo "$top"
