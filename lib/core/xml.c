@@ -185,7 +185,7 @@ static void
 xml_global_init(void)
 {
 	static const char *const specials[FT_N] = {
-		"<&", "\"&<", "'&<", "\"'>", ">", "]>"
+		"<&", "\"&<", "'&<", "\"'><", "><\"'", "]>"
 	};
 	unsigned t, c;
 
@@ -400,6 +400,9 @@ lx_step(struct lexer *lx, unsigned c, bool *boundary, struct lx_fail *f)
 		}
 		break;
 	case LX_STAG:
+		if (c == '<')
+			LX_FAIL(CX_ERR_XML_MALFORMED, COND_WF,
+				"'<' inside a start tag");
 		if (c == '"' || c == '\'') {
 			lx->st = LX_ATTV;
 			lx->quote = (uint8_t)c;
@@ -433,6 +436,12 @@ lx_step(struct lexer *lx, unsigned c, bool *boundary, struct lx_fail *f)
 		}
 		break;
 	case LX_ETAG:
+		/* Caught here, not left to libxml2: its push parser looks for
+		 * the end of a tag with quote-aware heuristics, so a stray
+		 * quote would delay its verdict by a chunk-dependent amount. */
+		if (c == '"' || c == '\'' || c == '<')
+			LX_FAIL(CX_ERR_XML_MALFORMED, COND_WF,
+				"quote or '<' inside an end tag");
 		if (c == '>') {
 			lx->st = LX_TEXT;
 			if (--lx->depth == 0)
@@ -1358,6 +1367,17 @@ ser_qname(cxi_buf *out, const xmlChar *prefix, const xmlChar *name)
 	return st;
 }
 
+static bool
+has_empty_default(const xmlNode *e)
+{
+	const xmlNs *ns;
+
+	for (ns = e->nsDef; ns != NULL; ns = ns->next)
+		if (ns->prefix == NULL && (ns->href == NULL || ns->href[0] == 0))
+			return true;
+	return false;
+}
+
 /* Writes the start tag of element e at output depth `level`. */
 static cx_status
 ser_start(struct ser *z, const xmlNode *e, unsigned level)
@@ -1387,7 +1407,16 @@ ser_start(struct ser *z, const xmlNode *e, unsigned level)
 		}
 	}
 	/* An element without a namespace is written without xmlns: it takes
-	 * the enclosing default namespace (see xml.h). */
+	 * the enclosing default namespace (see xml.h), unless it carries an
+	 * explicit xmlns="" (a parsed tree) that must survive. */
+	if (e->ns == NULL && has_empty_default(e)) {
+		bound = ser_lookup(z, NULL, &found);
+		if (bound != NULL && bound[0] != '\0') {
+			st = ser_decl(z, NULL, BAD_CAST "", level);
+			if (st != CX_OK)
+				return st;
+		}
+	}
 	for (a = e->properties; a != NULL; a = a->next) {
 		if (a->name == NULL)
 			return CX_ERR_INVALID;

@@ -597,6 +597,9 @@ static const struct bad_case bad_cases[] = {
 	  WF },
 	{ "bad name", "<1message/>", 0, WF },
 	{ "bad markup", "<message><!foo></message>", 0, WF },
+	{ "quote in end tag", "<message><b></b'><!-- x --></message>", 0, WF },
+	{ "lt in start tag", "<message <body/>", 0, WF },
+	{ "lt in end tag", "<message></message<body/>", 0, WF },
 	{ "element after stream end", "</stream:stream><message/>", 0, WF },
 	{ "text after stream end", "</stream:stream>x", 0, WF },
 	{ "end tag first", "!</stream:stream>", 0, WF },
@@ -1023,6 +1026,11 @@ START_TEST(test_xml_state_reset_after_error)
 	ck_assert_int_eq(feed_steps(&c, "<b/>", 4, 0, &err),
 			 CX_ERR_XML_RESTRICTED);
 	ck_assert_int_eq(cxi_xml_parser_reset(c.p, &err), CX_OK);
+	/* a reset in the middle of a stanza drops it */
+	ck_assert_int_eq(feed_steps(&c, HDR "<message><body>parti",
+				    strlen(HDR) + 20, 0, &err),
+			 CX_OK);
+	ck_assert_int_eq(cxi_xml_parser_reset(c.p, &err), CX_OK);
 	c.starts = 0;
 	ck_assert_int_eq(feed_steps(&c, HDR "<b/>", strlen(HDR) + 4, 0, &err),
 			 CX_OK);
@@ -1302,14 +1310,25 @@ START_TEST(test_xml_serialize_parsed_exact)
 		  "<message><body>a &amp;&lt;&gt;\"' A&#13;</body></message>" },
 		{ "<presence a='&amp;&#38;&#x26;&lt;&quot;' b=\"'\"/>",
 		  "<presence a=\"&amp;&amp;&amp;&lt;&quot;\" b=\"'\"/>" },
+		/* no namespace at all: xmlns="" is kept */
+		{ "<iq><x xmlns=''><y/><z xmlns='urn:z'><w/></z></x><v/></iq>",
+		  "<iq><x xmlns=\"\"><y/><z xmlns=\"urn:z\"><w/></z></x><v/></iq>" },
+		/* prefixes declared inside the stanza, re-bound deeper */
+		{ "<iq xmlns:p='urn:1'><p:a><p:b xmlns:p='urn:2'/><p:c/></p:a></iq>",
+		  "<iq><p:a xmlns:p=\"urn:1\"><p:b xmlns:p=\"urn:2\"/><p:c/>"
+		  "</p:a></iq>" },
+		/* the stream: prefix used on an attribute */
+		{ "<message stream:x='1'/>",
+		  "<message xmlns:stream=\"" CXI_NS_STREAM "\" stream:x=\"1\"/>" },
 	};
 	cx_error err = CX_ERROR_INIT;
-	struct col c;
+	struct col c, d;
 	char *s;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		col_init(&c, NULL);
+		c.keep = true;
 		ck_assert_int_eq(feed_steps(&c, HDR, strlen(HDR), 0, &err),
 				 CX_OK);
 		ck_assert_int_eq(feed_steps(&c, cases[i].in,
@@ -1320,8 +1339,18 @@ START_TEST(test_xml_serialize_parsed_exact)
 		ck_assert_uint_gt(strlen(s), 0);
 		s[strlen(s) - 1] = '\0'; /* the collector's newline */
 		ck_assert_str_eq(s, cases[i].out);
+		/* and it parses back to the same tree */
+		col_init(&d, NULL);
+		d.keep = true;
+		ck_assert_int_eq(feed_steps(&d, HDR, strlen(HDR), 0, &err),
+				 CX_OK);
+		ck_assert_int_eq(feed_steps(&d, s, strlen(s), 0, &err), CX_OK);
+		ck_assert_int_eq(d.nstanzas, 1);
+		ck_assert_msg(tree_equal(kept(&c, 0), kept(&d, 0)),
+			      "case %zu: not the same tree", i);
 		free(s);
 		col_free(&c);
+		col_free(&d);
 	}
 }
 END_TEST
