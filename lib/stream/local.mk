@@ -15,3 +15,4 @@ tests_unit_stream_check_stream_SOURCES = tests/unit/stream/check_stream.c \
 	tests/unit/stream/faketls.c tests/unit/stream/faketls.h
 tests_unit_stream_check_stream_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_stream_check_stream_LDADD = $(CX_TEST_LIBS)
+EXTRA_DIST += tests/data/transcripts/rfc6120-login.txt
