@@ -113,6 +113,42 @@ START_TEST(test_future_settle_fail)
 }
 END_TEST
 
+/* A failure that carries a value (a call answered with a stanza error):
+ * the value is readable, owned by the future, and freed with it; a losing
+ * settle frees its own value at once. */
+START_TEST(test_future_settle_fail_with_value)
+{
+	cx_future *f = new_future();
+	cx_error in = CX_ERROR_INIT, out = CX_ERROR_INIT;
+	int *v = malloc(sizeof(*v)), *late = malloc(sizeof(*late));
+
+	atomic_store(&values_freed, 0);
+	*v = 42;
+	cxi_error_set(&in, CX_ERR_STANZA_ERROR, "refused");
+	cxi_error_set_condition(&in, "forbidden", "auth", NULL);
+	ck_assert_int_eq(cxi_future_fail_with_value(f, &in, v, count_free), CX_OK);
+	ck_assert_int_eq(cx_future_get_state(f), CX_FUTURE_FAILED);
+	ck_assert_int_eq(cx_future_wait(f, 1000, &out), CX_ERR_STANZA_ERROR);
+	ck_assert_str_eq(out.condition, "forbidden");
+	ck_assert_ptr_eq(cx_future_get_value(f), v);
+	ck_assert_int_eq(cxi_future_fail_with_value(f, &in, late, count_free),
+			 CX_ERR_STATE);
+	ck_assert_int_eq(atomic_load(&values_freed), 1);
+	cx_future_unref(f);
+	ck_assert_int_eq(atomic_load(&values_freed), 2);
+
+	/* a non-negative status is refused, and the value still freed */
+	f = new_future();
+	v = malloc(sizeof(*v));
+	cx_error_clear(&in);
+	ck_assert_int_eq(cxi_future_fail_with_value(f, &in, v, count_free),
+			 CX_ERR_INVALID);
+	ck_assert_int_eq(atomic_load(&values_freed), 3);
+	ck_assert_int_eq(cx_future_get_state(f), CX_FUTURE_PENDING);
+	cx_future_unref(f);
+}
+END_TEST
+
 START_TEST(test_future_settle_cancel)
 {
 	cx_future *f = new_future();
@@ -589,6 +625,7 @@ future_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_future_settle_resolve);
 	tcase_add_test(tc, test_future_settle_fail);
+	tcase_add_test(tc, test_future_settle_fail_with_value);
 	tcase_add_test(tc, test_future_settle_cancel);
 	tcase_add_test(tc, test_future_settle_invalid);
 	suite_add_tcase(s, tc);
