@@ -501,6 +501,113 @@ START_TEST(test_xml_stream_keepalives)
 }
 END_TEST
 
+/* Outcome of one run: serialized events, status and condition. */
+struct outcome {
+	char *events;
+	cx_status status;
+	char cond[64];
+};
+
+static unsigned long rng_state;
+
+static unsigned
+rng(void)
+{
+	rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(rng_state >> 33);
+}
+
+/* mode 0: whole; 1: byte by byte; 2: random pieces of 1..17 bytes */
+static void
+run_outcome(const char *d, size_t n, int mode, struct outcome *o)
+{
+	struct col c;
+	cx_error err = CX_ERROR_INIT;
+	size_t off = 0, k, used;
+	cx_status st = CX_OK;
+
+	col_init(&c, NULL);
+	while (off < n) {
+		k = mode == 0 ? n - off : mode == 1 ? 1 : 1 + rng() % 17;
+		if (k > n - off)
+			k = n - off;
+		st = cxi_xml_parser_feed(c.p, d + off, k, &used, &err);
+		if (st != CX_OK)
+			break;
+		ck_assert_uint_eq(used, k);
+		off += k;
+	}
+	ck_assert_int_eq(cxi_buf_printf(&c.out, "starts=%d ends=%d", c.starts,
+					c.ends),
+			 CX_OK);
+	o->events = col_text(&c);
+	o->status = st;
+	snprintf(o->cond, sizeof(o->cond), "%s", st != CX_OK ? err.condition : "");
+	col_free(&c);
+}
+
+START_TEST(test_xml_stream_chunking_invariant)
+{
+	/* Mutated transcripts, fed whole, byte by byte and in random pieces,
+	 * give the same stanzas and the same verdict. */
+	static const char *const toks[] = {
+		"<", ">", "/", "&", ";", "'", "\"", "&amp;", "<!--", "]]>",
+		"<![CDATA[", "\xc3", "\x80", "\xef\xbf\xbe", "<?", "?>",
+		"xmlns='urn:x'", "xmlns:a='b'", "a:", " ", "\r", "</a>", "<a>",
+		"&#0;", "&#x41;", "=", "stream:", "\xf0\x9f", "\x9f\x98\x80"
+	};
+	size_t len, n, pos, k, tl;
+	char *data = load("xml/session.xml", &len);
+	char *buf = malloc(len + 1024);
+	struct outcome o[3];
+	int it, m, nm, mode, ok = 0;
+
+	ck_assert_ptr_nonnull(buf);
+	rng_state = 20261122;
+	for (it = 0; it < 600; it++) {
+		memcpy(buf, data, len);
+		n = len;
+		nm = 1 + (int)(rng() % 3);
+		for (m = 0; m < nm; m++) {
+			/* after the header, so most runs get somewhere */
+			pos = 180 + rng() % (n - 180);
+			if (rng() % 3 == 0) {
+				k = 1 + rng() % 8;
+				if (pos + k > n)
+					k = n - pos;
+				memmove(buf + pos, buf + pos + k, n - pos - k);
+				n -= k;
+			} else {
+				const char *t = toks[rng() % (sizeof(toks) /
+							      sizeof(toks[0]))];
+				tl = strlen(t);
+				memmove(buf + pos + tl, buf + pos, n - pos);
+				memcpy(buf + pos, t, tl);
+				n += tl;
+			}
+		}
+		for (mode = 0; mode < 3; mode++)
+			run_outcome(buf, n, mode, &o[mode]);
+		for (mode = 1; mode < 3; mode++) {
+			ck_assert_msg(o[mode].status == o[0].status &&
+				      strcmp(o[mode].cond, o[0].cond) == 0 &&
+				      strcmp(o[mode].events, o[0].events) == 0,
+				      "iteration %d mode %d: %d/%s vs %d/%s", it,
+				      mode, o[mode].status, o[mode].cond,
+				      o[0].status, o[0].cond);
+		}
+		ok += o[0].status == CX_OK;
+		for (mode = 0; mode < 3; mode++)
+			free(o[mode].events);
+	}
+	/* the mutations leave some inputs valid, most not */
+	ck_assert_int_gt(ok, 20);
+	ck_assert_int_lt(ok, 300);
+	free(buf);
+	free(data);
+}
+END_TEST
+
 /* ---- bad input: one table -------------------------------------------- */
 
 struct bad_case {
@@ -1457,6 +1564,7 @@ xml_suite(void)
 	tcase_add_test(tc, test_xml_stream_small_chunks);
 	tcase_add_test(tc, test_xml_stream_keepalives);
 	tcase_add_test(tc, test_xml_stream_header_forms);
+	tcase_add_test(tc, test_xml_stream_chunking_invariant);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bad");
