@@ -8,7 +8,8 @@ dir=${1:-build}
 [ $# -gt 0 ] && shift
 "$top/scripts/install-deps.sh"
 cd "$top"
-if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
+# Only when missing: after that, make's own rules regenerate what changed.
+if [ ! -x configure ]; then
 	autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 fi
 mkdir -p "$top/$dir"
