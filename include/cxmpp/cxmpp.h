@@ -14,5 +14,9 @@
 #include "cxmpp/future.h"
 #include "cxmpp/runtime.h"
 #include "cxmpp/client.h"
+#include "cxmpp/message.h"
+#include "cxmpp/roster.h"
+#include "cxmpp/presence.h"
+#include "cxmpp/forms.h"
 
 #endif
