@@ -19,3 +19,14 @@ TESTS += tests/integration/check_client
 TSAN_TESTS += tests/integration/check_client
 tests_integration_check_client_CFLAGS = $(CX_TEST_CFLAGS)
 tests_integration_check_client_LDADD = $(CX_TEST_LIBS)
+
+# The client against a scripted hostile server (tests/hostile): stalls,
+# silence, a close mid-stanza, stream errors, forged replies, floods, bad XML,
+# dispatch guarantees, endings and wrong-state calls.
+noinst_HEADERS += tests/hostile/hostile.h
+EXTRA_DIST += tests/hostile/hostile-server.py
+check_PROGRAMS += tests/hostile/check_hostile
+TESTS += tests/hostile/check_hostile
+TSAN_TESTS += tests/hostile/check_hostile
+tests_hostile_check_hostile_CFLAGS = $(CX_TEST_CFLAGS)
+tests_hostile_check_hostile_LDADD = $(CX_TEST_LIBS)

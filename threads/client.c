@@ -171,6 +171,8 @@ struct cx_client {
 	char *mechanism;                  /* protected by lock */
 	pending **buckets;                /* protected by lock */
 	size_t nbuckets, npending;
+	unsigned nhooks;                  /* settle hooks not yet finished,
+	                                     protected by lock */
 	struct conncfg cfg;               /* owned by the reader while connecting */
 	/* events stashed by the stream callback (called under lock) */
 	cxi_stream_event_type *ev_types;
@@ -1278,6 +1280,34 @@ process_events(cx_client *c, cxi_stream_event_type *types, xmlNodePtr *nodes,
 	free(jid);
 }
 
+/*
+ * Closes the socket after what we wrote (a stream error, our
+ * </stream:stream>) has had a chance to reach the peer: closing a socket
+ * with unread input makes the kernel send a reset, and a reset can make the
+ * peer discard our last bytes before it reads them. So: half-close, read
+ * and discard until the peer's EOF, bounded by LINGER_MS, then close.
+ */
+#define LINGER_MS 200
+
+static void
+linger_close(int fd)
+{
+	char sink[4096];
+	int64_t deadline = cxi_now_ms() + LINGER_MS;
+	struct timeval tv = { 0, 50 * 1000 };
+
+	shutdown(fd, SHUT_WR);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (cxi_now_ms() < deadline) {
+		ssize_t n = recv(fd, sink, sizeof(sink), 0);
+
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN &&
+			       errno != EWOULDBLOCK))
+			break;
+	}
+	close(fd);
+}
+
 static void
 teardown(cx_client *c, const cx_error *why)
 {
@@ -1295,9 +1325,15 @@ teardown(cx_client *c, const cx_error *why)
 	fd = c->fd;
 	pthread_mutex_unlock(&c->lock);
 
-	/* Every pending call fails at once. */
-	cxi_error_set(&disc, CX_ERR_DISCONNECTED, "disconnected: %s",
-		      why->status == CX_OK ? "the stream was closed" : why->message);
+	/* Every pending call fails at once: with the server's stream error
+	 * (status, condition and text) when that is what ended the stream,
+	 * else with CX_ERR_DISCONNECTED and the reason in the message. */
+	if (why->status == CX_ERR_STREAM_ERROR)
+		cxi_error_copy(&disc, why);
+	else
+		cxi_error_set(&disc, CX_ERR_DISCONNECTED, "disconnected: %s",
+			      why->status == CX_OK ? "the stream was closed"
+						   : why->message);
 	while ((p = all) != NULL) {
 		all = p->next;
 		cxi_future_fail(p->f, &disc);
@@ -1308,8 +1344,11 @@ teardown(cx_client *c, const cx_error *why)
 		pthread_join(c->writer, NULL);
 		c->have_writer = false;
 	}
-	if (fd >= 0)
-		close(fd);
+	if (fd >= 0) {
+		linger_close(fd);
+		/* c->fd stays valid (not reused) until here: abort and
+		 * disconnect may still shut it down */
+	}
 
 	pthread_mutex_lock(&c->lock);
 	c->fd = -1;
@@ -1403,10 +1442,10 @@ reader_main(void *arg)
 
 	deadline = cxi_now_ms() + (k->connect_timeout_ms > 0 ? k->connect_timeout_ms : 10000) +
 		   (c->timeout_ms > 0 ? c->timeout_ms : 30000);
-	/* While negotiating, reads time out every second so that the
+	/* While negotiating, reads time out every 100 ms so that the
 	 * negotiation deadline is kept; once bound they block for good. */
 	{
-		struct timeval tv = { 1, 0 };
+		struct timeval tv = { 0, 100 * 1000 };
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	}
 	while (!ended) {
@@ -1689,6 +1728,13 @@ client_destroy(cx_client *c)
 
 	cx_client_disconnect(c, NULL);
 	join_reader(c);
+	/* Every call's future has settled by now (the teardown failed the
+	 * pending ones); wait for settle hooks still running on the timer or
+	 * reader thread, which lock c->lock. */
+	pthread_mutex_lock(&c->lock);
+	while (c->nhooks > 0)
+		pthread_cond_wait(&c->cv, &c->lock);
+	pthread_mutex_unlock(&c->lock);
 	/* Handlers: queued items still run their arg_free; close and drain. */
 	cxi_serialq_close(c->dispatch);
 	cxi_serialq_drain(c->dispatch, CX_TIMEOUT_INFINITE);
@@ -2016,13 +2062,21 @@ call_hook_run(cx_future *f, void *arg)
 	struct call_hook *h = arg;
 	pending *p;
 
-	pthread_mutex_lock(&h->c->lock);
-	p = pending_take(h->c, h->id, f);
-	pthread_mutex_unlock(&h->c->lock);
+	cx_client *c = h->c;
+
+	pthread_mutex_lock(&c->lock);
+	p = pending_take(c, h->id, f);
+	pthread_mutex_unlock(&c->lock);
 	if (p != NULL)
 		pending_free(p);
 	free(h->id);
 	free(h);
+	/* Last: client_destroy waits for this count, so the client is not
+	 * touched after the unlock. */
+	pthread_mutex_lock(&c->lock);
+	if (--c->nhooks == 0)
+		pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->lock);
 }
 
 cx_future *
@@ -2070,7 +2124,13 @@ cx_client_call_async(cx_client *c, cx_stanza *iq, int timeout_ms)
 		goto fail;
 	}
 	hook->c = c;
+	pthread_mutex_lock(&c->lock);
+	c->nhooks++;
+	pthread_mutex_unlock(&c->lock);
 	if (cxi_future_on_settle_internal(f, call_hook_run, hook) != CX_OK) {
+		pthread_mutex_lock(&c->lock);
+		c->nhooks--;
+		pthread_mutex_unlock(&c->lock);
 		cxi_error_set(&err, CX_ERR_STATE, "future already settled");
 		goto fail;
 	}
