@@ -17,6 +17,9 @@
 #include "cxmpp/message.h"
 #include "cxmpp/roster.h"
 #include "cxmpp/presence.h"
+#include "cxmpp/message.h"
+#include "cxmpp/roster.h"
+#include "cxmpp/presence.h"
 #include "cxmpp/forms.h"
 
 #endif
