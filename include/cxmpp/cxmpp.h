@@ -17,9 +17,6 @@
 #include "cxmpp/message.h"
 #include "cxmpp/roster.h"
 #include "cxmpp/presence.h"
-#include "cxmpp/message.h"
-#include "cxmpp/roster.h"
-#include "cxmpp/presence.h"
 #include "cxmpp/forms.h"
 
 #endif
