@@ -8,3 +8,18 @@ TESTS += tests/unit/ext/check_forms
 tests_unit_ext_check_forms_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_ext_check_forms_LDADD = $(CX_TEST_LIBS)
 EXTRA_DIST += tests/data/forms
+
+# pubsub (XEP-0060, XEP-0163), result set management (XEP-0059), Atom entries
+cxmppinclude_HEADERS += include/cxmpp/pubsub.h include/cxmpp/rsm.h
+libcxmpp_internal_la_SOURCES += \
+	lib/ext/pubsub_util.c lib/ext/pubsub_util.h \
+	lib/ext/rsm.c \
+	lib/ext/pubsub_xml.c lib/ext/pubsub_xml.h \
+	lib/ext/pubsub_event.c
+check_PROGRAMS += tests/unit/ext/check_rsm tests/unit/ext/check_pubsub
+TESTS += tests/unit/ext/check_rsm tests/unit/ext/check_pubsub
+tests_unit_ext_check_rsm_CFLAGS = $(CX_TEST_CFLAGS)
+tests_unit_ext_check_rsm_LDADD = $(CX_TEST_LIBS)
+tests_unit_ext_check_pubsub_CFLAGS = $(CX_TEST_CFLAGS)
+tests_unit_ext_check_pubsub_LDADD = $(CX_TEST_LIBS)
+EXTRA_DIST += tests/data/pubsub
