@@ -24,6 +24,13 @@
  *   holds one, dropped by whichever of "the timer fired" or "the settler
  *   cancelled the timer" happens. The future holds a reference on its
  *   runtime. A then-callback may therefore drop the user's last reference.
+ * - cx_future_map: a derived future is settled by a listener that runs
+ *   synchronously on whichever thread settles the source (reader, writer,
+ *   timer, canceller), never on the pool, so the settlement rule holds for
+ *   derived futures too and a handler may wait on a feature's _async
+ *   future. The listener list is separate from the owner's hook, which the
+ *   client already uses. Cancelling the derived future cancels the source
+ *   (through the derived future's hook), so the client forgets the request.
  * - Lock order: f->lock, then the timer heap lock (set_deadline arms the
  *   timer under f->lock); the timer thread never holds its lock while it
  *   runs a callback, so it never takes f->lock under it.
@@ -42,6 +49,13 @@
 #include "threads/pool.h"
 #include "threads/runtime.h"
 #include "threads/timer.h"
+
+typedef struct listen_node {
+	struct listen_node *next;
+	void (*fn)(cx_future *src, void *arg); /* runs on the settler */
+	void (*drop)(void *arg);               /* src freed unsettled */
+	void *arg;
+} listen_node;
 
 typedef struct then_node {
 	struct then_node *next;
@@ -68,6 +82,7 @@ struct cx_future {
 	cxi_timer deadline;
 	void (*hook)(cx_future *, void *);
 	void *hook_arg;
+	listen_node *listeners;      /* cx_future_map; run once at settlement */
 };
 
 cx_status
@@ -126,6 +141,13 @@ future_free(cx_future *f)
 			n->arg_free(n->arg);
 		free(n);
 	}
+	while (f->listeners != NULL) {
+		listen_node *l = f->listeners;
+
+		f->listeners = l->next;
+		l->drop(l->arg);
+		free(l);
+	}
 	if (f->value_free != NULL)
 		f->value_free(f->value);
 	pthread_cond_destroy(&f->cv);
@@ -165,6 +187,7 @@ settle(cx_future *f, cx_future_state state, void *value,
        void (*value_free)(void *), const cx_error *err, bool by_deadline)
 {
 	then_node *thens, *n, *next;
+	listen_node *listeners;
 	void (*hook)(cx_future *, void *);
 	void *hook_arg;
 	bool cancel_deadline;
@@ -197,12 +220,21 @@ settle(cx_future *f, cx_future_state state, void *value,
 	hook = f->hook;
 	hook_arg = f->hook_arg;
 	f->hook = NULL;
+	listeners = f->listeners;
+	f->listeners = NULL;
 	if (f->waiters > 0)
 		pthread_cond_broadcast(&f->cv);
 	pthread_mutex_unlock(&f->lock);
 
 	if (hook != NULL)
 		hook(f, hook_arg);
+	while (listeners != NULL) {
+		listen_node *l = listeners;
+
+		listeners = l->next;
+		l->fn(f, l->arg);
+		free(l);
+	}
 	for (n = thens; n != NULL; n = next) {
 		next = n->next;
 		cxi_pool_submit(f->rt, &n->task);
@@ -445,4 +477,112 @@ cx_future_then(cx_future *f, cx_future_then_fn fn, void *arg,
 		cxi_pool_submit(f->rt, &n->task);
 	}
 	return CX_OK;
+}
+
+/* ---- derived futures (cx_future_map) ---------------------------------- */
+
+typedef struct map_ctx {
+	cx_future *dst;        /* a reference, dropped after settling it */
+	cx_future_map_fn fn;
+	void *arg;
+	void (*arg_free)(void *);
+} map_ctx;
+
+static void
+map_ctx_free(map_ctx *m)
+{
+	if (m->arg_free != NULL)
+		m->arg_free(m->arg);
+	cx_future_unref(m->dst);
+	free(m);
+}
+
+/* Runs on the thread that settled src. */
+static void
+map_src_settled(cx_future *src, void *p)
+{
+	map_ctx *m = p;
+	cx_error e;
+	void *value = NULL;
+	void (*value_free)(void *) = NULL;
+	cx_status st;
+
+	cx_error_clear(&e);
+	st = m->fn(&value, &value_free, src, m->arg, &e);
+	if (st == CX_OK) {
+		settle(m->dst, CX_FUTURE_DONE, value, value_free, NULL, false);
+	} else {
+		if (e.status >= 0)
+			cxi_error_set(&e, st < 0 ? st : CX_ERR_INVALID,
+				      "%s", cx_strerror(st));
+		settle(m->dst, state_of_status(e.status), value, value_free,
+		       &e, false);
+	}
+	map_ctx_free(m);
+}
+
+static void
+map_src_dropped(void *p)
+{
+	map_ctx *m = p;
+	cx_error e;
+
+	cxi_error_set(&e, CX_ERR_CANCELLED,
+		      "the source future was freed before it settled");
+	settle(m->dst, CX_FUTURE_CANCELLED, NULL, NULL, &e, false);
+	map_ctx_free(m);
+}
+
+/* The derived future's hook: when it settles first (cancelled), cancel
+ * the source too; in every case drop the reference it held on src. */
+static void
+map_dst_settled(cx_future *dst, void *p)
+{
+	cx_future *src = p;
+
+	(void)dst;
+	cx_future_cancel(src);
+	cx_future_unref(src);
+}
+
+cx_future *
+cx_future_map(cx_future *src, cx_future_map_fn fn, void *arg,
+	      void (*arg_free)(void *))
+{
+	cx_future *dst = NULL;
+	map_ctx *m;
+	listen_node *l;
+	bool settled;
+
+	if (src == NULL || fn == NULL)
+		return NULL;
+	m = calloc(1, sizeof(*m));
+	l = calloc(1, sizeof(*l));
+	if (m == NULL || l == NULL || cxi_future_new(&dst, src->rt) != CX_OK) {
+		free(m);
+		free(l);
+		return NULL;
+	}
+	/* Cannot fail: dst is new and not shared. */
+	cxi_future_on_settle_internal(dst, map_dst_settled, cx_future_ref(src));
+	m->dst = cx_future_ref(dst);
+	m->fn = fn;
+	m->arg = arg;
+	m->arg_free = arg_free;
+	l->fn = map_src_settled;
+	l->drop = map_src_dropped;
+	l->arg = m;
+
+	pthread_mutex_lock(&src->lock);
+	settled = src->state != CX_FUTURE_PENDING;
+	if (!settled) {
+		l->next = src->listeners;
+		src->listeners = l;
+	}
+	pthread_mutex_unlock(&src->lock);
+	if (settled) {
+		free(l);
+		map_src_settled(src, m);
+	}
+	return dst;
 }

@@ -14,6 +14,10 @@
  *   timer thread is asked to do it: it joins the pool threads, detaches
  *   itself and frees the runtime as the very last thing it does. This needs
  *   no allocation and no extra thread, so it cannot fail.
+ * - Public timers (cx_timer) wrap the intrusive internal node in a small
+ *   allocation that also holds a runtime reference. The timer thread never
+ *   touches a node after its callback returned, so a callback may free its
+ *   own timer.
  * - The default runtime is made under a mutex (not pthread_once) so that a
  *   failure to make it can be retried by a later call; the fast path is one
  *   acquire load. It is never torn down: tearing down at exit() would race
@@ -321,4 +325,73 @@ cx_runtime_default(void)
 		atomic_store_explicit(&default_rt, rt, memory_order_release);
 	pthread_mutex_unlock(&default_lock);
 	return rt;
+}
+
+/* ---- public timers ------------------------------------------------------ */
+
+struct cx_timer {
+	cx_runtime *rt;         /* a reference */
+	cxi_timer node;
+};
+
+cx_status
+cx_runtime_timer_new(cx_timer **out, cx_runtime *rt, void (*fn)(void *arg),
+		     void *arg, cx_error *err)
+{
+	cx_timer *t;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || fn == NULL)
+		return cxi_error_set(err, CX_ERR_INVALID,
+				     "timer out-parameter or callback is NULL");
+	if (rt == NULL && (rt = cx_runtime_default()) == NULL)
+		return cxi_error_set(err, CX_ERR_SYSTEM,
+				     "the default runtime could not be made");
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
+	t->rt = cx_runtime_ref(rt);
+	cxi_timer_init(&t->node, fn, arg);
+	*out = t;
+	return CX_OK;
+}
+
+cx_status
+cx_timer_start(cx_timer *t, int first_ms, int period_ms, cx_error *err)
+{
+	int64_t first;
+	cx_status st;
+
+	if (t == NULL || first_ms < 0 || period_ms < 0)
+		return cxi_error_set(err, CX_ERR_INVALID,
+				     "timer NULL or negative delay");
+	first = cxi_now_ms() + first_ms;
+	if (period_ms > 0)
+		st = cxi_timer_add_repeating(t->rt, &t->node, first, period_ms);
+	else
+		st = cxi_timer_add(t->rt, &t->node, first);
+	if (st == CX_ERR_NOMEM)
+		return cxi_error_set(err, st, "out of memory");
+	if (st != CX_OK)
+		return cxi_error_set(err, st, "the runtime is shutting down");
+	return CX_OK;
+}
+
+cx_status
+cx_timer_stop(cx_timer *t)
+{
+	if (t == NULL)
+		return CX_ERR_INVALID;
+	return cxi_timer_cancel(t->rt, &t->node) ? CX_OK : CX_ERR_STATE;
+}
+
+void
+cx_timer_free(cx_timer *t)
+{
+	if (t == NULL)
+		return;
+	cxi_timer_cancel(t->rt, &t->node);
+	cx_runtime_unref(t->rt);
+	free(t);
 }

@@ -147,6 +147,54 @@ CX_API cx_status cx_future_then(cx_future *f, cx_future_then_fn fn, void *arg,
  */
 CX_API cx_status cx_future_cancel(cx_future *f);
 
+/**
+ * Converts a settled source future into the value (or the failure) of a
+ * derived future; see cx_future_map().
+ * @param value       receives the derived future's value (may stay NULL)
+ * @param value_free  receives the destructor of *value (may stay NULL);
+ *                    the derived future calls it when it is freed, and at
+ *                    once if it had settled already
+ * @param src         the settled source (borrowed for the call); read it
+ *                    with cx_future_get_value / cx_future_get_error
+ * @param arg         the `arg` given to cx_future_map()
+ * @param err         to fill when the derived future must fail
+ * @return CX_OK to resolve the derived future with *value; a negative
+ *         status to fail it with *err (its status is taken from the return
+ *         value when err was left empty). *value is kept on failure too.
+ * @thread runs on whichever thread settled src (a library reader, writer
+ *         or timer thread, or the thread that cancelled it), or on the
+ *         caller of cx_future_map if src had settled already: it must be
+ *         quick and must not block.
+ */
+typedef cx_status (*cx_future_map_fn)(void **value,
+				      void (**value_free)(void *value),
+				      cx_future *src, void *arg,
+				      cx_error *err);
+
+/**
+ * Makes a future derived from `src`: when src settles, whatever the
+ * outcome, fn converts it, and the derived future settles with fn's value
+ * or failure. This is how a feature's _async call returns a future whose
+ * value is a parsed result (a disco#info reply parsed into a structure).
+ * The derived future is settled on the thread that settled src, never on
+ * the pool, so a handler may wait on it like on any call.
+ * Cancelling the derived future cancels src (for a call, the client
+ * forgets the request). A derived future of a source that never settles
+ * stays pending: use sources that settle (every call has a deadline).
+ *
+ * @param src       the source (borrowed; the derived future keeps what it
+ *                  needs)
+ * @param fn        the conversion, run exactly once
+ * @param arg       passed to fn
+ * @param arg_free  called once with arg after fn ran (may be NULL)
+ * @return the derived future (one reference, owned by the caller), or NULL
+ *         when out of memory or src/fn is NULL (arg_free is then not
+ *         called)
+ * @thread any
+ */
+CX_API cx_future *cx_future_map(cx_future *src, cx_future_map_fn fn,
+				void *arg, void (*arg_free)(void *arg));
+
 CX_END_DECLS
 
 #endif

@@ -127,6 +127,70 @@ CX_API cx_status cx_runtime_set_log(cx_runtime *rt, cx_log_fn fn, void *arg,
  */
 CX_API unsigned int cx_runtime_get_pool_size(const cx_runtime *rt);
 
+/* ---- Timers ------------------------------------------------------------ */
+
+/**
+ * A timer on the runtime's timer thread: a callback after a delay, once or
+ * every period (keepalives, periodic pings, retries). Opaque; owned by its
+ * creator (cx_timer_free).
+ *
+ * Callbacks run on the runtime's single timer thread, which also fires the
+ * deadlines of every pending call: a callback must be quick and must never
+ * block - no cx_future_wait, no blocking call (cx_client_call), no lock
+ * held for long. Start asynchronous work instead (cx_client_call_async +
+ * cx_future_then) and return. A repeating timer whose thread ran late
+ * skips the missed periods rather than firing in a burst.
+ */
+typedef struct cx_timer cx_timer;
+
+/**
+ * Makes a stopped timer.
+ * @param out  receives the timer (owned: cx_timer_free), NULL on failure
+ * @param rt   the runtime whose timer thread runs it; NULL for
+ *             cx_runtime_default(). The timer keeps a reference.
+ * @param fn   the callback, called with arg on the timer thread
+ * @param arg  passed to fn (borrowed: must outlive the timer)
+ * @return CX_OK; CX_ERR_INVALID (out or fn NULL); CX_ERR_NOMEM;
+ *         CX_ERR_SYSTEM (the default runtime could not be made)
+ * @thread any
+ */
+CX_API cx_status cx_runtime_timer_new(cx_timer **out, cx_runtime *rt,
+				      void (*fn)(void *arg), void *arg,
+				      cx_error *err);
+
+/**
+ * Starts (or restarts: a running timer is moved) the timer: fn runs
+ * first_ms from now, then every period_ms if period_ms > 0.
+ * May be called from the timer's own callback.
+ * @param first_ms   delay before the first call, >= 0
+ * @param period_ms  0 for a one-shot timer, else the period (> 0)
+ * @return CX_OK; CX_ERR_INVALID (t NULL, negative delays); CX_ERR_NOMEM;
+ *         CX_ERR_STATE (the runtime is shutting down)
+ * @thread any
+ */
+CX_API cx_status cx_timer_start(cx_timer *t, int first_ms, int period_ms,
+				cx_error *err);
+
+/**
+ * Stops the timer. When this returns the callback is not running and will
+ * not run again until the next cx_timer_start - except when called from
+ * the callback itself, which returns at once (the running call finishes
+ * normally).
+ * @return CX_OK if the timer was armed; CX_ERR_STATE if it was not (never
+ *         started, one-shot already fired, already stopped);
+ *         CX_ERR_INVALID for NULL
+ * @blocks for at most the duration of one running callback
+ * @thread any, including the timer's own callback
+ */
+CX_API cx_status cx_timer_stop(cx_timer *t);
+
+/**
+ * Stops (as cx_timer_stop) and frees the timer, and drops its reference
+ * on the runtime. NULL is ignored. Allowed from the timer's own callback.
+ * @thread any
+ */
+CX_API void cx_timer_free(cx_timer *t);
+
 CX_END_DECLS
 
 #endif

@@ -614,6 +614,177 @@ START_TEST(test_future_then_hook_on_settler)
 }
 END_TEST
 
+/* ---- map ---- */
+
+/* Doubles an int value; fails with CX_ERR_PROTOCOL for a negative one, and
+ * passes a failure of the source on. Records the thread it ran on. */
+static pthread_t map_thread;
+
+static cx_status
+map_double(void **value, void (**value_free)(void *), cx_future *src,
+	   void *arg, cx_error *err)
+{
+	int *in = cx_future_get_value(src), *out;
+	cx_status st;
+
+	map_thread = pthread_self();
+	if (arg != NULL)
+		atomic_fetch_add((atomic_int *)arg, 1);
+	if ((st = cx_future_get_error(src, err)) != CX_OK)
+		return st;
+	if (*in < 0)
+		return cxi_error_set(err, CX_ERR_PROTOCOL, "negative");
+	if ((out = malloc(sizeof(*out))) == NULL)
+		return CX_ERR_NOMEM;
+	*out = *in * 2;
+	*value = out;
+	*value_free = count_free;
+	return CX_OK;
+}
+
+static atomic_int map_args_freed;
+
+static void
+map_arg_free(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&map_args_freed, 1);
+}
+
+static void *
+map_resolve_later(void *p)
+{
+	cx_future *f = p;
+	int *v = malloc(sizeof(*v));
+
+	usleep(50 * 1000);
+	*v = 21;
+	cxi_future_resolve(f, v, count_free);
+	return NULL;
+}
+
+START_TEST(test_future_map_resolve_on_settler)
+{
+	cx_future *src = new_future(), *d;
+	atomic_int calls = 0;
+	pthread_t th;
+	cx_error err = CX_ERROR_INIT;
+
+	atomic_store(&values_freed, 0);
+	atomic_store(&map_args_freed, 0);
+	d = cx_future_map(src, map_double, &calls, map_arg_free);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(cx_future_get_state(d), CX_FUTURE_PENDING);
+	ck_assert_int_eq(pthread_create(&th, NULL, map_resolve_later, src), 0);
+	ck_assert_int_eq(cx_future_wait(d, 5000, &err), CX_OK);
+	ck_assert_int_eq(*(int *)cx_future_get_value(d), 42);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert(pthread_equal(map_thread, th));
+	ck_assert_int_eq(atomic_load(&calls), 1);
+	ck_assert_int_eq(atomic_load(&map_args_freed), 1);
+	cx_future_unref(d);
+	cx_future_unref(src);
+	ck_assert_int_eq(atomic_load(&values_freed), 2);
+}
+END_TEST
+
+START_TEST(test_future_map_failures)
+{
+	cx_future *src = new_future(), *d;
+	int *v = malloc(sizeof(*v));
+	cx_error err = CX_ERROR_INIT;
+
+	/* the conversion fails */
+	*v = -1;
+	d = cx_future_map(src, map_double, NULL, NULL);
+	ck_assert_int_eq(cxi_future_resolve(src, v, free), CX_OK);
+	ck_assert_int_eq(cx_future_wait(d, 0, &err), CX_ERR_PROTOCOL);
+	ck_assert_str_eq(err.message, "negative");
+	ck_assert_int_eq(cx_future_get_state(d), CX_FUTURE_FAILED);
+	cx_future_unref(d);
+	/* a source that settled already: converted at once */
+	d = cx_future_map(src, map_double, NULL, NULL);
+	ck_assert_int_eq(cx_future_get_state(d), CX_FUTURE_FAILED);
+	ck_assert(pthread_equal(map_thread, pthread_self()));
+	cx_future_unref(d);
+	cx_future_unref(src);
+	/* a failed source: its error is passed on, the state follows */
+	src = new_future();
+	d = cx_future_map(src, map_double, NULL, NULL);
+	cxi_error_set(&err, CX_ERR_TIMEOUT, "late");
+	ck_assert_int_eq(cxi_future_fail(src, &err), CX_OK);
+	cx_error_clear(&err);
+	ck_assert_int_eq(cx_future_wait(d, 0, &err), CX_ERR_TIMEOUT);
+	ck_assert_int_eq(cx_future_get_state(d), CX_FUTURE_TIMED_OUT);
+	cx_future_unref(d);
+	cx_future_unref(src);
+	ck_assert_ptr_null(cx_future_map(NULL, map_double, NULL, NULL));
+}
+END_TEST
+
+START_TEST(test_future_map_cancel_derived_cancels_source)
+{
+	cx_future *src = new_future(), *d;
+	atomic_int calls = 0;
+
+	atomic_store(&map_args_freed, 0);
+	d = cx_future_map(src, map_double, &calls, map_arg_free);
+	ck_assert_int_eq(cx_future_cancel(d), CX_OK);
+	ck_assert_int_eq(cx_future_get_state(src), CX_FUTURE_CANCELLED);
+	ck_assert_int_eq(cx_future_get_state(d), CX_FUTURE_CANCELLED);
+	ck_assert_int_eq(atomic_load(&calls), 1);
+	ck_assert_int_eq(atomic_load(&map_args_freed), 1);
+	cx_future_unref(src);
+	cx_future_unref(d);
+}
+END_TEST
+
+/* A pool thread waits on a derived future while the only other pool
+ * thread is busy too: the settlement needs no pool thread. */
+static void
+wait_on_derived(void *p)
+{
+	cx_future *d = p;
+	cx_error err = CX_ERROR_INIT;
+
+	ck_assert_int_eq(cx_future_wait(d, 5000, &err), CX_OK);
+	cx_future_unref(d);
+}
+
+static void
+task_done(void *p)
+{
+	sem_post(p);
+}
+
+START_TEST(test_future_map_wait_on_pool)
+{
+	cx_future *src = new_future(), *d;
+	cxi_task t1, t2, post1, post2;
+	sem_t done;
+	pthread_t th;
+
+	sem_init(&done, 0, 0);
+	d = cx_future_map(src, map_double, NULL, NULL);
+	cxi_task_init(&t1, wait_on_derived, cx_future_ref(d));
+	cxi_task_init(&t2, wait_on_derived, cx_future_ref(d));
+	cxi_pool_submit(rt, &t1);
+	cxi_pool_submit(rt, &t2);
+	ck_assert_int_eq(pthread_create(&th, NULL, map_resolve_later, src), 0);
+	cxi_task_init(&post1, task_done, &done);
+	cxi_task_init(&post2, task_done, &done);
+	cxi_pool_submit(rt, &post1);
+	cxi_pool_submit(rt, &post2);
+	ck_assert_int_eq(sem_wait(&done), 0);
+	ck_assert_int_eq(sem_wait(&done), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(*(int *)cx_future_get_value(d), 42);
+	cx_future_unref(d);
+	cx_future_unref(src);
+	sem_destroy(&done);
+}
+END_TEST
+
 static Suite *
 future_suite(void)
 {
@@ -659,6 +830,15 @@ future_suite(void)
 	tcase_add_test(tc, test_future_then_never_settled);
 	tcase_add_test(tc, test_future_then_unref_inside);
 	tcase_add_test(tc, test_future_then_hook_on_settler);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("map");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_future_map_resolve_on_settler);
+	tcase_add_test(tc, test_future_map_failures);
+	tcase_add_test(tc, test_future_map_cancel_derived_cancels_source);
+	tcase_add_test(tc, test_future_map_wait_on_pool);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -302,6 +302,140 @@ START_TEST(test_timer_order_heap)
 }
 END_TEST
 
+/* ---- the public API (cx_runtime_timer_new, cx_timer_*) ---- */
+
+struct pub {
+	atomic_int fired;
+	sem_t sem;
+	pthread_t thread;
+	cx_timer *self;     /* freed from its own callback when set */
+	int stop_after;     /* stop from the callback after this many */
+};
+
+static void
+pub_fire(void *arg)
+{
+	struct pub *p = arg;
+	int n = atomic_fetch_add(&p->fired, 1) + 1;
+
+	p->thread = pthread_self();
+	ck_assert_int_eq(cxi_thread_kind_of(rt), CXI_THREAD_TIMER);
+	if (p->stop_after > 0 && n == p->stop_after)
+		ck_assert_int_eq(cx_timer_stop(p->self), CX_OK);
+	if (p->self != NULL && p->stop_after == 0) {
+		cx_timer_free(p->self);
+		p->self = NULL;
+	}
+	sem_post(&p->sem);
+}
+
+START_TEST(test_timer_public_one_shot)
+{
+	struct pub p;
+	cx_timer *t = NULL;
+	int64_t t0 = cxi_now_ms();
+
+	memset(&p, 0, sizeof(p));
+	sem_init(&p.sem, 0, 0);
+	ck_assert_int_eq(cx_runtime_timer_new(&t, rt, pub_fire, &p, NULL), CX_OK);
+	ck_assert_int_eq(cx_timer_stop(t), CX_ERR_STATE);
+	ck_assert_int_eq(cx_timer_start(t, 50, 0, NULL), CX_OK);
+	ck_assert_int_eq(sem_wait(&p.sem), 0);
+	ck_assert_int_ge(cxi_now_ms() - t0, 49);
+	ck_assert(!pthread_equal(p.thread, pthread_self()));
+	usleep(100 * 1000);
+	ck_assert_int_eq(atomic_load(&p.fired), 1);
+	ck_assert_int_eq(cx_timer_stop(t), CX_ERR_STATE);
+	/* restart a fired one-shot timer */
+	ck_assert_int_eq(cx_timer_start(t, 0, 0, NULL), CX_OK);
+	ck_assert_int_eq(sem_wait(&p.sem), 0);
+	ck_assert_int_eq(atomic_load(&p.fired), 2);
+	cx_timer_free(t);
+	sem_destroy(&p.sem);
+}
+END_TEST
+
+START_TEST(test_timer_public_repeat_and_stop)
+{
+	struct pub p;
+	cx_timer *t = NULL;
+
+	memset(&p, 0, sizeof(p));
+	sem_init(&p.sem, 0, 0);
+	ck_assert_int_eq(cx_runtime_timer_new(&t, rt, pub_fire, &p, NULL), CX_OK);
+	ck_assert_int_eq(cx_timer_start(t, 0, 20, NULL), CX_OK);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(sem_wait(&p.sem), 0);
+	ck_assert_int_eq(cx_timer_stop(t), CX_OK);
+	{
+		int n = atomic_load(&p.fired);
+
+		usleep(100 * 1000);
+		ck_assert_int_eq(atomic_load(&p.fired), n);
+	}
+	/* moved while armed: the second start wins */
+	ck_assert_int_eq(cx_timer_start(t, 10000, 0, NULL), CX_OK);
+	ck_assert_int_eq(cx_timer_start(t, 10, 0, NULL), CX_OK);
+	ck_assert_int_eq(sem_wait(&p.sem), 0);
+	cx_timer_free(t);
+	sem_destroy(&p.sem);
+}
+END_TEST
+
+START_TEST(test_timer_public_stop_and_free_from_callback)
+{
+	struct pub p, q;
+	cx_timer *t = NULL, *u = NULL;
+
+	memset(&p, 0, sizeof(p));
+	sem_init(&p.sem, 0, 0);
+	ck_assert_int_eq(cx_runtime_timer_new(&t, rt, pub_fire, &p, NULL), CX_OK);
+	p.self = t;
+	p.stop_after = 2;
+	ck_assert_int_eq(cx_timer_start(t, 0, 10, NULL), CX_OK);
+	ck_assert_int_eq(sem_wait(&p.sem), 0);
+	ck_assert_int_eq(sem_wait(&p.sem), 0);
+	usleep(100 * 1000);
+	ck_assert_int_eq(atomic_load(&p.fired), 2);
+	cx_timer_free(t);
+	sem_destroy(&p.sem);
+
+	/* a repeating timer that frees itself in its first callback */
+	memset(&q, 0, sizeof(q));
+	sem_init(&q.sem, 0, 0);
+	ck_assert_int_eq(cx_runtime_timer_new(&u, rt, pub_fire, &q, NULL), CX_OK);
+	q.self = u;
+	ck_assert_int_eq(cx_timer_start(u, 0, 5, NULL), CX_OK);
+	ck_assert_int_eq(sem_wait(&q.sem), 0);
+	usleep(60 * 1000);
+	ck_assert_int_eq(atomic_load(&q.fired), 1);
+	sem_destroy(&q.sem);
+}
+END_TEST
+
+START_TEST(test_timer_public_invalid)
+{
+	cx_timer *t = (cx_timer *)1;
+	cx_error err = CX_ERROR_INIT;
+	struct pub p;
+
+	memset(&p, 0, sizeof(p));
+	ck_assert_int_eq(cx_runtime_timer_new(&t, rt, NULL, NULL, &err), CX_ERR_INVALID);
+	ck_assert_ptr_null(t);
+	ck_assert_int_eq(cx_runtime_timer_new(NULL, rt, pub_fire, &p, &err), CX_ERR_INVALID);
+	ck_assert_int_eq(cx_timer_start(NULL, 0, 0, &err), CX_ERR_INVALID);
+	ck_assert_int_eq(cx_timer_stop(NULL), CX_ERR_INVALID);
+	cx_timer_free(NULL);
+	ck_assert_int_eq(cx_runtime_timer_new(&t, rt, pub_fire, &p, &err), CX_OK);
+	ck_assert_int_eq(cx_timer_start(t, -1, 0, &err), CX_ERR_INVALID);
+	ck_assert_int_eq(cx_timer_start(t, 0, -5, &err), CX_ERR_INVALID);
+	cx_timer_free(t);
+	/* the default runtime */
+	ck_assert_int_eq(cx_runtime_timer_new(&t, NULL, pub_fire, &p, &err), CX_OK);
+	cx_timer_free(t);
+}
+END_TEST
+
 static Suite *
 timer_suite(void)
 {
@@ -334,6 +468,15 @@ timer_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_timer_repeat_period);
 	tcase_add_test(tc, test_timer_repeat_rearm_from_callback);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("public");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_timer_public_one_shot);
+	tcase_add_test(tc, test_timer_public_repeat_and_stop);
+	tcase_add_test(tc, test_timer_public_stop_and_free_from_callback);
+	tcase_add_test(tc, test_timer_public_invalid);
 	suite_add_tcase(s, tc);
 	return s;
 }
