@@ -30,3 +30,10 @@ TESTS += tests/hostile/check_hostile
 TSAN_TESTS += tests/hostile/check_hostile
 tests_hostile_check_hostile_CFLAGS = $(CX_TEST_CFLAGS)
 tests_hostile_check_hostile_LDADD = $(CX_TEST_LIBS)
+
+# Endings against the real servers: disconnect and free flush the writer.
+check_PROGRAMS += tests/unit/threads/check_client_endings
+TESTS += tests/unit/threads/check_client_endings
+TSAN_TESTS += tests/unit/threads/check_client_endings
+tests_unit_threads_check_client_endings_CFLAGS = $(CX_TEST_CFLAGS)
+tests_unit_threads_check_client_endings_LDADD = $(CX_TEST_LIBS)
