@@ -27,8 +27,11 @@ usage(FILE *out)
 	      "  -t, --type TYPE           chat (default), normal or headline\n"
 	      "  -s, --subject TEXT        a subject\n\n", out);
 	cxe_common_help(out);
-	fputs("\nExit status: 0 sent; 2 usage; 3 configuration; 4 DNS; 5 connection;\n"
-	      "6 TLS; 7 authentication; 8 stream; 9 refused by the server; 1 other.\n", out);
+	fputs("\nThe account comes from -j, CXMPP_JID or the config file; the password\n"
+	      "from --password-file, CXMPP_PASSWORD or the config file. See cxmpp-send(1).\n"
+	      "\nExit status: 0 sent; 2 usage; 3 configuration or bad JID; 4 DNS;\n"
+	      "5 connection refused or timed out; 6 TLS; 7 authentication; 8 stream;\n"
+	      "9 refused by the server; 1 other.\n", out);
 }
 
 static char *
@@ -119,14 +122,37 @@ main(int argc, char **argv)
 		cxe_tool_free(&t);
 		return CXE_EXIT_USAGE;
 	}
+	/* Every recipient must be a valid JID before anything is sent: a typo
+	 * in the third address must not leave the first two served. */
+	for (i = optind; i < argc; i++) {
+		cx_jid *j = NULL;
+
+		if (cx_jid_parse(&j, argv[i], &err) != CX_OK) {
+			code = cxe_fail(&t, argv[i], err.status, &err);
+			goto out;
+		}
+		cx_jid_free(j);
+	}
 	body = text ? strdup(text) : read_all(stdin);
 	if (body == NULL) {
 		fprintf(stderr, "cxmpp-send: could not read the message\n");
 		code = CXE_EXIT_FAILURE;
 		goto out;
 	}
+	if (body[0] == '\0') {
+		fprintf(stderr, "cxmpp-send: the message is empty (give -m TEXT or "
+			"text on standard input)\n");
+		code = CXE_EXIT_USAGE;
+		goto out;
+	}
 	if ((s = cxe_tool_settings(&t)) == NULL) {
 		code = CXE_EXIT_CONFIG;
+		goto out;
+	}
+	/* A one-shot sender is not "online": without an initial presence the
+	 * server neither flushes offline messages to it nor tells contacts. */
+	if (cx_settings_set_bool(s, CX_SETTING_PRESENCE_INITIAL, false, &err) != CX_OK) {
+		code = cxe_fail(&t, "settings", err.status, &err);
 		goto out;
 	}
 	if ((c = cxe_tool_connect(&t, s, &code)) == NULL)

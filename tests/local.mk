@@ -37,3 +37,7 @@ TESTS += tests/unit/threads/check_client_endings
 TSAN_TESTS += tests/unit/threads/check_client_endings
 tests_unit_threads_check_client_endings_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_threads_check_client_endings_LDADD = $(CX_TEST_LIBS)
+
+# The command-line tools run as processes against both real servers.
+TESTS += tests/cli/cxmpp-send.sh
+EXTRA_DIST += tests/cli/cxmpp-send.sh
