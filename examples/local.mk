@@ -12,3 +12,9 @@ examples_cxmpp_receiver_SOURCES = examples/receiver.c
 examples_cxmpp_receiver_LDADD = examples/libcxe-tool.la libcxmpp.la $(XML_LIBS)
 examples_cxmpp_echo_bot_SOURCES = examples/echo-bot.c
 examples_cxmpp_echo_bot_LDADD = examples/libcxe-tool.la libcxmpp.la $(XML_LIBS)
+
+# cxmpp-roster: the roster and presence on the command line (lib/im)
+bin_PROGRAMS += examples/cxmpp-roster
+examples_cxmpp_roster_SOURCES = examples/cxmpp-roster.c
+examples_cxmpp_roster_LDADD = examples/libcxe-tool.la libcxmpp.la $(XML_LIBS)
+dist_man1_MANS += doc/man/cxmpp-roster.1

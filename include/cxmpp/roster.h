@@ -16,8 +16,8 @@
  * earlier). A server that does not version ignores it and sends the whole
  * roster; a server that does answers with the whole roster or with an empty
  * result meaning "unchanged" (the changes then come as pushes). Prosody
- * offers versioning; ejabberd 23.01 as configured for the tests does not,
- * and always sends the whole roster.
+ * offers versioning; ejabberd does with mod_roster's `versioning: true`
+ * (as configured for the tests), else it always sends the whole roster.
  *
  * Security (CVE-2015-8688 class): a push is accepted only with no 'from'
  * or with 'from' equal to the account's bare JID. Any other push is
@@ -319,8 +319,9 @@ CX_API cx_future *cx_roster_update_async(cx_client *client, const char *jid,
 					 size_t ngroups, int timeout_ms);
 
 /** Removes an item (cx_roster_build_remove, then a call); as
- * cx_roster_update. Removing an unknown item is refused by the server
- * (item-not-found). */
+ * cx_roster_update. Removing an unknown item is refused with
+ * item-not-found by RFC 6121 servers (Prosody); ejabberd 23.01 answers
+ * with a result. */
 CX_API cx_status cx_roster_remove(cx_client *client, const char *jid,
 				  int timeout_ms, cx_error *err);
 

@@ -18,3 +18,9 @@ tests_unit_im_check_roster_LDADD = $(CX_TEST_LIBS)
 tests_unit_im_check_presence_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_im_check_presence_LDADD = $(CX_TEST_LIBS)
 
+# Integration: against Prosody and ejabberd, and interop with slixmpp
+check_PROGRAMS += tests/integration/check_im
+TESTS += tests/integration/check_im
+tests_integration_check_im_CFLAGS = $(CX_TEST_CFLAGS)
+tests_integration_check_im_LDADD = $(CX_TEST_LIBS)
+EXTRA_DIST += tests/interop/slix_peer.py

@@ -958,6 +958,11 @@ on_push(void *arg, cx_client *c, cx_stanza *s)
 	cxi_im_cb *cb;
 	cx_status st;
 
+	/* A push still queued when the connection ended has no bound JID to
+	 * compare with: the account's JID from the settings is the same. */
+	if (me == NULL)
+		cx_settings_get_string(&me, cx_client_get_settings(c),
+				       CX_SETTING_JID, NULL);
 	if (!cx_roster_push_sender_ok(s, me)) {
 		cxi_log(NULL, CX_LOG_WARN, CX_LOG_CAT_API,
 			"roster: refused a push from %.200s (not our account)",
