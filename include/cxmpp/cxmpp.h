@@ -18,5 +18,6 @@
 #include "cxmpp/roster.h"
 #include "cxmpp/presence.h"
 #include "cxmpp/forms.h"
+#include "cxmpp/disco.h"
 
 #endif

@@ -23,3 +23,12 @@ tests_unit_ext_check_rsm_LDADD = $(CX_TEST_LIBS)
 tests_unit_ext_check_pubsub_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_ext_check_pubsub_LDADD = $(CX_TEST_LIBS)
 EXTRA_DIST += tests/data/pubsub
+
+# shared helpers of the XEP modules (ext_util) and XEP-0030 service discovery
+cxmppinclude_HEADERS += include/cxmpp/disco.h
+libcxmpp_internal_la_SOURCES += lib/ext/ext_util.c lib/ext/ext_util.h \
+	lib/ext/disco.c
+check_PROGRAMS += tests/unit/ext/check_disco
+TESTS += tests/unit/ext/check_disco
+tests_unit_ext_check_disco_CFLAGS = $(CX_TEST_CFLAGS)
+tests_unit_ext_check_disco_LDADD = $(CX_TEST_LIBS)
