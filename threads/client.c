@@ -1198,6 +1198,35 @@ out:
 	return st;
 }
 
+/*
+ * Back-pressure has to reach the server, and a reply has to be reachable
+ * behind a full queue. With the kernel's receive-buffer autotuning (up to
+ * tcp_rmem[2], 32 MiB here) a stopped reader leaves megabytes, tens of
+ * thousands of small stanzas, between the server and a reply that a
+ * handler waits for: more than the overfill allowance (the bound again) can
+ * take in, so the call would time out. A fixed buffer sized after the
+ * bound (32 bytes per queued stanza, 64 KiB to 4 MiB; the kernel doubles
+ * it for its bookkeeping) keeps what sits in the kernel in proportion to
+ * what the queue may absorb: with small stanzas, fewer than the bound.
+ * The price is a receive window of that size, which matters only for bulk
+ * transfers over long links, not for XMPP's traffic.
+ */
+static void
+limit_rcvbuf(cx_client *c, int fd)
+{
+	size_t want = c->queue_max * 32;
+	int v;
+
+	if (want < 64 * 1024)
+		want = 64 * 1024;
+	if (want > 4 * 1024 * 1024)
+		want = 4 * 1024 * 1024;
+	v = (int)want;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) != 0)
+		cxi_log(&c->log, CX_LOG_DEBUG, CX_LOG_CAT_NET,
+			"could not set the receive buffer: %s", strerror(errno));
+}
+
 static void
 send_initial_presence(cx_client *c)
 {
@@ -1402,6 +1431,7 @@ reader_main(void *arg)
 	}
 	if (establish_tcp(c, &fd, &err) != CX_OK)
 		goto fail_early;
+	limit_rcvbuf(c, fd);
 
 	memset(&sc, 0, sizeof(sc));
 	sc.jid = k->jid;
