@@ -108,6 +108,14 @@ typedef struct ctx {
 	long items_seen;
 	int ended;              /* the connection ended */
 	int progress_shown;
+	/* browse ... approve: requests that come as messages (8.6) */
+	const char *approve_node;
+	char **approve_jids;
+	int n_approve_jids;
+	char *approved[MAX_NODES];  /* JIDs answered through the form */
+	size_t n_approved;
+	int approve_failed;
+	int synced;                 /* our marker message came back */
 } ctx;
 
 static volatile sig_atomic_t interrupted;
@@ -319,6 +327,8 @@ explain(const cx_error *err, const char *node)
 	if (strcmp(c, "remote-server-not-found") == 0 ||
 	    strcmp(c, "remote-server-timeout") == 0)
 		return "no such service: the server knows no such address";
+	if (strcmp(c, "not-allowed") == 0 && node == NULL)
+		return "no such service: the server cannot reach this address";
 	if (strcmp(c, "service-unavailable") == 0)
 		return "no pubsub service at this address, or it refused the request";
 	if (strcmp(c, "forbidden") == 0)
@@ -1135,8 +1145,125 @@ out:
 	return code;
 }
 
+static int
+approve_wanted(ctx *x, const char *jid)
+{
+	int i;
+
+	if (x->n_approve_jids == 0)
+		return 1;
+	for (i = 0; jid && i < x->n_approve_jids; i++)
+		if (strcmp(x->approve_jids[i], jid) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+approve_done(ctx *x, const char *jid)
+{
+	size_t i;
+	int done = 0;
+
+	pthread_mutex_lock(&x->lock);
+	for (i = 0; jid && i < x->n_approved; i++)
+		done |= strcmp(x->approved[i], jid) == 0;
+	pthread_mutex_unlock(&x->lock);
+	return done;
+}
+
+/* A subscription request sent to the owner as a message (8.6), e.g. the
+ * ones a service stores while the owner is offline: answered at once. */
+static void
+on_auth_request(void *arg, cx_client *c, const cx_pubsub_event *ev)
+{
+	ctx *x = arg;
+	cx_error err = CX_ERROR_INIT;
+	cx_pubsub_subscription shown = { 0 };
+	cx_status st;
+
+	if (ev->kind != CX_PUBSUB_EVENT_AUTHORIZATION || ev->node == NULL ||
+	    strcmp(ev->node, x->approve_node) != 0 || !approve_wanted(x, ev->jid) ||
+	    approve_done(x, ev->jid))
+		return;
+	st = cx_pubsub_authorize(c, ev, !x->o.deny, &err);
+	if (st != CX_OK) {
+		fail(x, ev->node, ev->node, st, &err);
+		pthread_mutex_lock(&x->lock);
+		x->approve_failed = 1;
+		pthread_mutex_unlock(&x->lock);
+		return;
+	}
+	pthread_mutex_lock(&x->lock);
+	if (x->n_approved < MAX_NODES && ev->jid &&
+	    (x->approved[x->n_approved] = strdup(ev->jid)) != NULL)
+		x->n_approved++;
+	pthread_mutex_unlock(&x->lock);
+	shown.node = (char *)ev->node;
+	shown.jid = (char *)ev->jid;
+	shown.state = x->o.deny ? CX_PUBSUB_SUB_NONE : CX_PUBSUB_SUB_SUBSCRIBED;
+	show_subscription(x, ev->node, &shown, x->o.deny ? "denied" : "approved");
+}
+
+#define SYNC_ID "cxmpp-pubsub-sync"
+
+/* Our own marker message: handlers run in arrival order, so when it is
+ * handled, every request the server sent before it has been handled. */
+static cx_handler_result
+on_sync(void *arg, cx_client *c, cx_stanza *s)
+{
+	ctx *x = arg;
+	const char *id = cx_stanza_get_id(s);
+
+	(void)c;
+	if (id == NULL || strcmp(id, SYNC_ID) != 0)
+		return CX_HANDLER_PASS;
+	pthread_mutex_lock(&x->lock);
+	x->synced = 1;
+	pthread_cond_broadcast(&x->cv);
+	pthread_mutex_unlock(&x->lock);
+	return CX_HANDLER_CONSUMED;
+}
+
+static cx_status
+approve_sync(ctx *x, cx_error *err)
+{
+	cx_stanza *m = NULL;
+	char *me = cx_client_get_jid(x->c);
+	struct timespec ts;
+	cx_status st;
+	int i;
+
+	st = cx_stanza_new_message(&m, me, "normal", NULL, err);
+	if (st == CX_OK)
+		st = cx_stanza_set_id(m, SYNC_ID, err);
+	if (st == CX_OK)
+		st = cx_client_send(x->c, m, err);
+	cx_stanza_unref(m);
+	cx_free(me);
+	if (st != CX_OK)
+		return st;
+	pthread_mutex_lock(&x->lock);
+	for (i = 0; i < 150 && !x->synced && !x->ended; i++) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&x->cv, &x->lock, &ts);
+	}
+	st = x->synced ? CX_OK : CX_ERR_TIMEOUT;
+	pthread_mutex_unlock(&x->lock);
+	if (st != CX_OK)
+		snprintf(err->message, sizeof(err->message),
+			 "our own marker message did not come back in 15 s");
+	return st;
+}
+
 /* approve [JID...]: pending subscriptions become subscribed (or, with
- * --deny, are removed), through the owner's subscription list (8.8.2). */
+ * --deny, are removed). Two ways, as services differ: requests that
+ * reached us as messages (8.6) are answered by the event handler; pending
+ * entries of the owner's subscription list are changed there (8.8.2). */
 static int
 browse_approve(ctx *x, const char *node, char **args, int nargs)
 {
@@ -1147,6 +1274,9 @@ browse_approve(ctx *x, const char *node, char **args, int nargs)
 	cx_status st;
 	int i, code = CXE_EXIT_OK;
 
+	st = approve_sync(x, &err);
+	if (st != CX_OK)
+		return fail(x, node, node, st, &err);
 	st = cx_pubsub_owner_get_subscriptions(&l, x->c, x->service, node, &err);
 	if (st != CX_OK)
 		return fail(x, node, node, st, &err);
@@ -1156,44 +1286,41 @@ browse_approve(ctx *x, const char *node, char **args, int nargs)
 		goto out;
 	}
 	for (k = 0; k < l->count; k++) {
-		int wanted = nargs == 0;
-
-		if (l->v[k].state != CX_PUBSUB_SUB_PENDING || l->v[k].jid == NULL)
-			continue;
-		for (i = 0; i < nargs && !wanted; i++)
-			wanted = strcmp(args[i], l->v[k].jid) == 0;
-		if (!wanted)
+		if (l->v[k].state != CX_PUBSUB_SUB_PENDING || l->v[k].jid == NULL ||
+		    !approve_wanted(x, l->v[k].jid) || approve_done(x, l->v[k].jid))
 			continue;
 		set[n] = l->v[k];
 		set[n].state = x->o.deny ? CX_PUBSUB_SUB_NONE : CX_PUBSUB_SUB_SUBSCRIBED;
 		n++;
 	}
+	if (n > 0) {
+		st = cx_pubsub_owner_set_subscriptions(x->c, x->service, node, set, n, &err);
+		if (st != CX_OK) {
+			code = fail(x, node, node, st, &err);
+			goto out;
+		}
+		for (k = 0; k < n; k++)
+			show_subscription(x, node, &set[k], x->o.deny ? "denied" : "approved");
+	}
 	for (i = 0; i < nargs; i++) {
 		for (k = 0; k < n; k++)
 			if (strcmp(args[i], set[k].jid) == 0)
 				break;
-		if (k == n) {
-			st = CX_ERR_NOT_FOUND;
+		if (k == n && !approve_done(x, args[i])) {
 			snprintf(err.message, sizeof(err.message),
 				 "%s has no pending subscription to %s", args[i], node);
-			code = fail(x, node, node, st, &err);
+			code = fail(x, node, node, CX_ERR_NOT_FOUND, &err);
 			goto out;
 		}
 	}
-	if (n == 0) {
+	if (n == 0 && x->n_approved == 0) {
 		if (x->o.json)
 			emit_done(x, "approve", node, NULL);
 		else
 			say(x, "no pending subscriptions on %s\n", node);
-		goto out;
 	}
-	st = cx_pubsub_owner_set_subscriptions(x->c, x->service, node, set, n, &err);
-	if (st != CX_OK) {
-		code = fail(x, node, node, st, &err);
-		goto out;
-	}
-	for (k = 0; k < n; k++)
-		show_subscription(x, node, &set[k], x->o.deny ? "denied" : "approved");
+	if (x->approve_failed)
+		code = CXE_EXIT_REMOTE;
 out:
 	free(set);
 	cx_pubsub_subscriptions_free(l);
@@ -1395,13 +1522,23 @@ read_last(ctx *x, const char *node)
 	cx_pubsub_items *items = NULL;
 	cx_error err = CX_ERROR_INIT;
 	cx_status st;
-	size_t i;
+	size_t i, skip = 0;
 
 	q.max_items = x->o.last;
 	st = cx_pubsub_get_items(&items, x->c, x->service, node, &q, &err);
+	if (st == CX_ERR_PROTOCOL && strncmp(err.message, "rsm", 3) == 0) {
+		/* ejabberd 23.01 answers max_items beyond the node's size with
+		 * a negative <first index/>, which the library refuses: ask
+		 * for every item and show the last N of them instead. */
+		cx_error_clear(&err);
+		st = cx_pubsub_get_items(&items, x->c, x->service, node, NULL, &err);
+		if (st == CX_OK)
+			skip = items->count > (size_t)x->o.last ?
+			       items->count - (size_t)x->o.last : 0;
+	}
 	if (st != CX_OK)
 		return fail(x, node, node, st, &err);
-	for (i = 0; i < items->count; i++)
+	for (i = skip; i < items->count; i++)
 		show_item(x, node, &items->v[i], 0);
 	if (items->count == 0)
 		note(x, "%s has no items", node);
@@ -2248,6 +2385,21 @@ main(int argc, char **argv)
 			goto out;
 		}
 		cx_client_on_event(x.c, on_client_event, &x, NULL);
+		/* approve: requests stored while we were away arrive right
+		 * after login, so their handler comes before connecting */
+		if (cmd == CMD_BROWSE && nargs >= 2 && strcmp(args[1], "approve") == 0) {
+			x.approve_node = args[0];
+			x.approve_jids = args + 2;
+			x.n_approve_jids = nargs - 2;
+			if (cx_pubsub_on_event(x.c, x.service, args[0], on_auth_request,
+					       &x, NULL) == 0 ||
+			    cx_client_on_message(x.c, on_sync, &x, NULL, 0) == 0) {
+				snprintf(err.message, sizeof(err.message),
+					 "%s is not a valid service address", x.service);
+				code = fail(&x, x.service, NULL, CX_ERR_JID, &err);
+				goto out;
+			}
+		}
 		st = cx_client_connect(x.c, &err);
 		if (st != CX_OK) {
 			code = fail(&x, "connect", NULL, st, &err);
@@ -2273,6 +2425,8 @@ out:
 	cx_settings_unref(s);
 	cx_free(full);
 	free(x.account);
+	for (size_t k = 0; k < x.n_approved; k++)
+		free(x.approved[k]);
 	cxe_tool_free(&x.t);
 	return code;
 }
