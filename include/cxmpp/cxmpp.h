@@ -19,5 +19,7 @@
 #include "cxmpp/presence.h"
 #include "cxmpp/forms.h"
 #include "cxmpp/disco.h"
+#include "cxmpp/rsm.h"
+#include "cxmpp/pubsub.h"
 
 #endif

@@ -4,30 +4,19 @@
  * Three layers, one header:
  *  - parsed results (cx_pubsub_items, cx_pubsub_subscriptions, ...) and
  *    event parsing (cx_pubsub_event_parse), usable without a connection;
- *  - one blocking call per XEP-0060 use case (cx_pubsub_subscribe ...),
- *    each with an _async twin whose future's value is the parsed result;
+ *  - one blocking call per XEP-0060 use case (cx_pubsub_subscribe ...);
  *  - handles that read like the old library's Server and Node objects:
  *    cx_pubsub_service (a client + a service JID) and cx_pubsub_node (a
  *    service + a node name), e.g.
  *        cx_pubsub_node_publish(&id, node, "item1", entry, NULL, &err);
  *
- * Callbacks per request, the way the old library paired each request with a
- * callback: take the _async twin and attach a callback with
- * cx_future_then():
- *
- *     static void on_items(cx_future *f, void *arg) {
- *         const cx_pubsub_items *items = cx_future_get_value(f);
- *         cx_error e = CX_ERROR_INIT;
- *         if (cx_future_get_error(f, &e) != CX_OK) { report(&e); return; }
- *         for (size_t i = 0; i < items->count; i++) use(&items->v[i]);
- *     }
- *     cx_future *f = cx_pubsub_get_items_async(c, svc, "news", NULL);
- *     cx_future_then(f, on_items, arg, NULL, &err);
- *     cx_future_unref(f);     // the callback holds its own reference
- *
- * The value is owned by the future: it stays valid while the callback (or
- * anyone holding a reference to the future) runs; copy what must outlive
- * it. A failed future carries the cx_error (with the pubsub condition).
+ * Asynchronous twins (a cx_future per request, whose value is the parsed
+ * result, so that cx_future_then() gives the old library's callback per
+ * request) are not provided yet: they need the client to parse a reply on
+ * its reader thread before settling the call's future, which the public
+ * client API cannot do today. Until then, run a blocking call on a thread
+ * of your own, or use cx_client_call_async() with the request built by
+ * hand.
  *
  * Errors: every call fills `err` from the service's reply: err->condition
  * is the RFC 6120 condition, err->app_condition/app_ns the pubsub#errors
@@ -311,9 +300,6 @@ CX_API cx_handler_id cx_pubsub_on_event(cx_client *client,
 CX_API cx_status cx_pubsub_get_info(cx_pubsub_info **out, cx_client *c,
 				    const char *service, const char *node,
 				    cx_error *err);
-/** Async twin of cx_pubsub_get_info; value: cx_pubsub_info. NULL only on OOM. */
-CX_API cx_future *cx_pubsub_get_info_async(cx_client *c, const char *service,
-					   const char *node);
 
 /**
  * Lists nodes (disco#items) of a service or a collection node; with
@@ -333,9 +319,6 @@ CX_API cx_status cx_pubsub_list_nodes(cx_pubsub_node_list **out, cx_client *c,
 				      const char *service, const char *node,
 				      int max_depth, size_t max_count,
 				      cx_error *err);
-/** Async twin of cx_pubsub_list_nodes for one level (no walk). */
-CX_API cx_future *cx_pubsub_list_nodes_async(cx_client *c, const char *service,
-					     const char *node);
 
 /**
  * Our subscriptions at the service (node NULL) or at one node (5.6).
@@ -344,17 +327,11 @@ CX_API cx_future *cx_pubsub_list_nodes_async(cx_client *c, const char *service,
 CX_API cx_status cx_pubsub_get_subscriptions(cx_pubsub_subscriptions **out,
 					     cx_client *c, const char *service,
 					     const char *node, cx_error *err);
-CX_API cx_future *cx_pubsub_get_subscriptions_async(cx_client *c,
-						    const char *service,
-						    const char *node);
 
 /** Our affiliations at the service (node NULL) or at one node (5.7). */
 CX_API cx_status cx_pubsub_get_affiliations(cx_pubsub_affiliations **out,
 					    cx_client *c, const char *service,
 					    const char *node, cx_error *err);
-CX_API cx_future *cx_pubsub_get_affiliations_async(cx_client *c,
-						   const char *service,
-						   const char *node);
 
 /* ------------------------------------------------------------------------
  * Subscriber use cases (section 6)
@@ -374,18 +351,11 @@ CX_API cx_status cx_pubsub_subscribe(cx_pubsub_subscriptions **out,
 				     cx_client *c, const char *service,
 				     const char *node, const char *jid,
 				     const char *const *options, cx_error *err);
-CX_API cx_future *cx_pubsub_subscribe_async(cx_client *c, const char *service,
-					    const char *node, const char *jid,
-					    const char *const *options);
 
 /** Unsubscribes (6.2); jid NULL: our bare JID; subid NULL for none. */
 CX_API cx_status cx_pubsub_unsubscribe(cx_client *c, const char *service,
 				       const char *node, const char *jid,
 				       const char *subid, cx_error *err);
-CX_API cx_future *cx_pubsub_unsubscribe_async(cx_client *c,
-					      const char *service,
-					      const char *node, const char *jid,
-					      const char *subid);
 
 /**
  * Gets subscription options (6.3): *form is the <x/> node, borrowed from
@@ -395,11 +365,6 @@ CX_API cx_status cx_pubsub_get_options(xmlNodePtr *form, cx_stanza **reply,
 				       cx_client *c, const char *service,
 				       const char *node, const char *jid,
 				       const char *subid, cx_error *err);
-/** Async twin; value: the reply cx_stanza (use cx_pubsub_form_of_reply). */
-CX_API cx_future *cx_pubsub_get_options_async(cx_client *c,
-					      const char *service,
-					      const char *node, const char *jid,
-					      const char *subid);
 
 /** Submits subscription options (6.3.5) as {var, value, ..., NULL}. */
 CX_API cx_status cx_pubsub_set_options(cx_client *c, const char *service,
@@ -407,11 +372,6 @@ CX_API cx_status cx_pubsub_set_options(cx_client *c, const char *service,
 				       const char *subid,
 				       const char *const *options,
 				       cx_error *err);
-CX_API cx_future *cx_pubsub_set_options_async(cx_client *c,
-					      const char *service,
-					      const char *node, const char *jid,
-					      const char *subid,
-					      const char *const *options);
 
 /**
  * The first data form (<x xmlns='jabber:x:data'/>) anywhere under a
@@ -444,9 +404,6 @@ CX_API cx_status cx_pubsub_get_items(cx_pubsub_items **out, cx_client *c,
 				     const char *service, const char *node,
 				     const cx_pubsub_items_query *query,
 				     cx_error *err);
-CX_API cx_future *cx_pubsub_get_items_async(cx_client *c, const char *service,
-					    const char *node,
-					    const cx_pubsub_items_query *query);
 
 /** A pager over a node's items with XEP-0059 (opaque). */
 typedef struct cx_pubsub_pager cx_pubsub_pager;
@@ -502,12 +459,6 @@ CX_API cx_status cx_pubsub_publish(char **id, cx_client *c, const char *service,
 				   const char *node, const char *item_id,
 				   const xmlNode *payload,
 				   const char *const *options, cx_error *err);
-/** Async twin; value: the item id as a char * (may be NULL). */
-CX_API cx_future *cx_pubsub_publish_async(cx_client *c, const char *service,
-					  const char *node,
-					  const char *item_id,
-					  const xmlNode *payload,
-					  const char *const *options);
 
 /**
  * Publishes several items in one request (where the service allows it).
@@ -529,9 +480,6 @@ CX_API cx_status cx_pubsub_publish_many(char ***ids, size_t *n_ids,
 CX_API cx_status cx_pubsub_retract(cx_client *c, const char *service,
 				   const char *node, const char *item_id,
 				   int notify, cx_error *err);
-CX_API cx_future *cx_pubsub_retract_async(cx_client *c, const char *service,
-					  const char *node,
-					  const char *item_id, int notify);
 
 /* ------------------------------------------------------------------------
  * Owner use cases (section 8)
@@ -546,9 +494,6 @@ CX_API cx_future *cx_pubsub_retract_async(cx_client *c, const char *service,
 CX_API cx_status cx_pubsub_create(char **created, cx_client *c,
 				  const char *service, const char *node,
 				  const char *const *config, cx_error *err);
-CX_API cx_future *cx_pubsub_create_async(cx_client *c, const char *service,
-					 const char *node,
-					 const char *const *config);
 
 /**
  * Gets a node's configuration form (8.2), or with node NULL the default
@@ -557,30 +502,20 @@ CX_API cx_future *cx_pubsub_create_async(cx_client *c, const char *service,
 CX_API cx_status cx_pubsub_get_config(xmlNodePtr *form, cx_stanza **reply,
 				      cx_client *c, const char *service,
 				      const char *node, cx_error *err);
-CX_API cx_future *cx_pubsub_get_config_async(cx_client *c, const char *service,
-					     const char *node);
 
 /** Submits a node's configuration (8.2.5) as {var, value, ..., NULL}. */
 CX_API cx_status cx_pubsub_set_config(cx_client *c, const char *service,
 				      const char *node,
 				      const char *const *config, cx_error *err);
-CX_API cx_future *cx_pubsub_set_config_async(cx_client *c, const char *service,
-					     const char *node,
-					     const char *const *config);
 
 /** Deletes a node (8.4), with a redirect URI for its subscribers or NULL. */
 CX_API cx_status cx_pubsub_delete(cx_client *c, const char *service,
 				  const char *node, const char *redirect,
 				  cx_error *err);
-CX_API cx_future *cx_pubsub_delete_async(cx_client *c, const char *service,
-					 const char *node,
-					 const char *redirect);
 
 /** Purges all items of a node (8.5). */
 CX_API cx_status cx_pubsub_purge(cx_client *c, const char *service,
 				 const char *node, cx_error *err);
-CX_API cx_future *cx_pubsub_purge_async(cx_client *c, const char *service,
-					const char *node);
 
 /** The node's subscriptions, as its owner sees them (8.8.1). */
 CX_API cx_status cx_pubsub_owner_get_subscriptions(cx_pubsub_subscriptions **out,
@@ -588,9 +523,6 @@ CX_API cx_status cx_pubsub_owner_get_subscriptions(cx_pubsub_subscriptions **out
 						   const char *service,
 						   const char *node,
 						   cx_error *err);
-CX_API cx_future *cx_pubsub_owner_get_subscriptions_async(cx_client *c,
-							  const char *service,
-							  const char *node);
 
 /**
  * Sets subscription states (8.8.2): each entry's jid, state (NONE removes)
@@ -608,9 +540,6 @@ CX_API cx_status cx_pubsub_owner_get_affiliations(cx_pubsub_affiliations **out,
 						  const char *service,
 						  const char *node,
 						  cx_error *err);
-CX_API cx_future *cx_pubsub_owner_get_affiliations_async(cx_client *c,
-							 const char *service,
-							 const char *node);
 
 /** Sets affiliations (8.9.2): each entry's jid and affiliation are sent. */
 CX_API cx_status cx_pubsub_owner_set_affiliations(cx_client *c,

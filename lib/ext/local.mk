@@ -15,7 +15,8 @@ libcxmpp_internal_la_SOURCES += \
 	lib/ext/pubsub_util.c lib/ext/pubsub_util.h \
 	lib/ext/rsm.c \
 	lib/ext/pubsub_xml.c lib/ext/pubsub_xml.h \
-	lib/ext/pubsub_event.c
+	lib/ext/pubsub_event.c \
+	lib/ext/pubsub.c
 check_PROGRAMS += tests/unit/ext/check_rsm tests/unit/ext/check_pubsub
 TESTS += tests/unit/ext/check_rsm tests/unit/ext/check_pubsub
 tests_unit_ext_check_rsm_CFLAGS = $(CX_TEST_CFLAGS)
@@ -23,6 +24,10 @@ tests_unit_ext_check_rsm_LDADD = $(CX_TEST_LIBS)
 tests_unit_ext_check_pubsub_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_ext_check_pubsub_LDADD = $(CX_TEST_LIBS)
 EXTRA_DIST += tests/data/pubsub
+check_PROGRAMS += tests/integration/check_pubsub
+TESTS += tests/integration/check_pubsub
+tests_integration_check_pubsub_CFLAGS = $(CX_TEST_CFLAGS)
+tests_integration_check_pubsub_LDADD = $(CX_TEST_LIBS)
 
 # shared helpers of the XEP modules (ext_util) and XEP-0030 service discovery
 cxmppinclude_HEADERS += include/cxmpp/disco.h

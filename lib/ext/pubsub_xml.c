@@ -755,8 +755,6 @@ cxi_pubsub_parse_subscriptions(cx_pubsub_subscriptions **out,
 	l = reply_child(reply, ns, "subscriptions");
 	if (l == NULL)
 		return protocol(err, "no <subscriptions/>");
-	if (owner && cxi_px_attr(l, "node") == NULL)
-		return protocol(err, "owner <subscriptions/> without node");
 	n = count_children(l, ns, "subscription", CX_PUBSUB_MAX_ENTRIES);
 	if (n > CX_PUBSUB_MAX_ENTRIES)
 		return protocol(err, "too many subscriptions");

@@ -855,7 +855,7 @@ START_TEST(test_pubsub_parse_malformed)
 	r = parse_str(RES("<affiliations><affiliation affiliation='owner'/></affiliations>"));
 	ck_assert_int_eq(cxi_pubsub_parse_affiliations(&a, r, 0, NULL), CX_ERR_PROTOCOL);
 	cx_stanza_unref(r);
-	r = parse_str(ORES("<subscriptions><subscription jid='a@b'/></subscriptions>"));
+	r = parse_str(ORES("<subscriptions node='n'><subscription subscription='subscribed'/></subscriptions>"));
 	ck_assert_int_eq(cxi_pubsub_parse_subscriptions(&s, r, 1, NULL), CX_ERR_PROTOCOL);
 	cx_stanza_unref(r);
 	r = parse_str("<iq type='result' id='r'><query xmlns='http://jabber.org/protocol/disco#items'><item node='x'/></query></iq>");

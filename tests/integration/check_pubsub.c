@@ -1,0 +1,571 @@
+/*
+ * Integration tests of XEP-0060 pubsub and XEP-0163 PEP against Prosody's
+ * and ejabberd's mod_pubsub (pubsub.localhost), started by
+ * tests/servers/with-server.sh. On Prosody only alice (account 1) may
+ * create nodes at pubsub.localhost; on ejabberd any local user may.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cxmpp/cxmpp.h"
+#include "cxmpp/pubsub.h"
+#include "tests/integration/harness.h"
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	ck_assert_msg(v != NULL && *v != '\0', "%s is not set", name);
+	return v;
+}
+
+static int
+is_prosody(void)
+{
+	return strcmp(env("CX_TEST_SERVER"), "prosody") == 0;
+}
+
+static void
+set(cx_settings *s, const char *key, const char *value)
+{
+	cx_error err = CX_ERROR_INIT;
+
+	ck_assert_msg(cx_settings_set_from_string(s, key, value, &err) == CX_OK,
+		      "%s: %s", key, err.message);
+}
+
+static cx_client *
+connect_account(int n)
+{
+	cx_settings *s = NULL;
+	cx_client *c = NULL;
+	cx_error err = CX_ERROR_INIT;
+	char name[32];
+
+	ck_assert_int_eq(cx_settings_new(&s, &err), CX_OK);
+	snprintf(name, sizeof(name), "CX_TEST_USER%d", n);
+	set(s, "jid", env(name));
+	snprintf(name, sizeof(name), "CX_TEST_PASS%d", n);
+	set(s, "password", env(name));
+	set(s, "host", env("CX_TEST_HOST"));
+	set(s, "port", env("CX_TEST_PORT"));
+	set(s, "tls.ca_file", env("CX_TEST_CA"));
+	set(s, "timeout_ms", "10000");
+	ck_assert_int_eq(cx_client_new(&c, s, NULL, &err), CX_OK);
+	cx_settings_unref(s);
+	ck_assert_msg(cx_client_connect(c, &err) == CX_OK, "connect %d: %s", n, err.message);
+	return c;
+}
+
+static void
+unique_node(char *buf, size_t len, const char *what)
+{
+	static unsigned seq;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(buf, len, "cxt-%s-%ld-%09ld-%u", what, (long)ts.tv_sec, ts.tv_nsec, seq++);
+}
+
+static xmlNodePtr
+entry(cx_stanza **holder, const char *title)
+{
+	char xml[512];
+	cx_error err = CX_ERROR_INIT;
+
+	snprintf(xml, sizeof(xml), "<message><entry xmlns='http://www.w3.org/2005/Atom'>"
+		 "<title>%s</title></entry></message>", title);
+	ck_assert_int_eq(cx_stanza_from_string(holder, xml, strlen(xml), &err), CX_OK);
+	return cx_stanza_find_child(*holder, "http://www.w3.org/2005/Atom", "entry");
+}
+
+/* ---- collecting events ------------------------------------------------ */
+
+#define MAX_EVENTS 64
+
+struct events {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int n;
+	cx_pubsub_event_kind kind[MAX_EVENTS];
+	char node[MAX_EVENTS][128];
+	char item[MAX_EVENTS][128];     /* first item id or retract id */
+	char title[MAX_EVENTS][128];    /* first payload's <title/> */
+	char publisher[MAX_EVENTS][128];
+	char redirect[MAX_EVENTS][128];
+	char from[MAX_EVENTS][256];
+};
+
+static void
+events_init(struct events *e)
+{
+	memset(e, 0, sizeof(*e));
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->cond, NULL);
+}
+
+static void
+events_destroy(struct events *e)
+{
+	pthread_mutex_destroy(&e->lock);
+	pthread_cond_destroy(&e->cond);
+}
+
+static void
+copy(char *dst, const char *src)
+{
+	snprintf(dst, 128, "%s", src ? src : "");
+}
+
+static void
+on_event(void *arg, cx_client *c, const cx_pubsub_event *ev)
+{
+	struct events *e = arg;
+	int i;
+
+	(void)c;
+	pthread_mutex_lock(&e->lock);
+	if (e->n < MAX_EVENTS) {
+		i = e->n++;
+		e->kind[i] = ev->kind;
+		copy(e->node[i], ev->node);
+		snprintf(e->from[i], sizeof(e->from[i]), "%s", ev->from);
+		if (ev->n_items > 0) {
+			copy(e->item[i], ev->items[0].id);
+			copy(e->publisher[i], ev->items[0].publisher);
+			if (ev->items[0].payload && ev->items[0].payload->children) {
+				xmlChar *t = xmlNodeGetContent(ev->items[0].payload->children);
+				copy(e->title[i], (const char *)t);
+				xmlFree(t);
+			}
+		} else if (ev->n_retracts > 0) {
+			copy(e->item[i], ev->retracts[0]);
+		}
+		copy(e->redirect[i], ev->redirect);
+	}
+	pthread_cond_broadcast(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* Waits until at least n events arrived (or 10 s). Returns the count. */
+static int
+events_wait(struct events *e, int n)
+{
+	struct timespec dl;
+	int got;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 10;
+	pthread_mutex_lock(&e->lock);
+	while (e->n < n && pthread_cond_timedwait(&e->cond, &e->lock, &dl) == 0)
+		;
+	got = e->n;
+	pthread_mutex_unlock(&e->lock);
+	return got;
+}
+
+/* Waits (10 s at most) for an event of `kind` with item id `item` (or any
+ * if NULL) at index >= from; returns its index or -1. */
+static int
+events_find(struct events *e, int from, cx_pubsub_event_kind kind,
+	    const char *item)
+{
+	struct timespec dl;
+	int i, found = -1;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 10;
+	pthread_mutex_lock(&e->lock);
+	for (;;) {
+		for (i = from; i < e->n && found < 0; i++)
+			if (e->kind[i] == kind &&
+			    (item == NULL || strcmp(e->item[i], item) == 0))
+				found = i;
+		if (found >= 0 ||
+		    pthread_cond_timedwait(&e->cond, &e->lock, &dl) != 0)
+			break;
+	}
+	if (found < 0)
+		for (i = 0; i < e->n; i++)
+			fprintf(stderr, "event %d: kind %d node %s item %s from %s\n",
+				i, (int)e->kind[i], e->node[i], e->item[i], e->from[i]);
+	pthread_mutex_unlock(&e->lock);
+	return found;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+START_TEST(test_pubsub_entity_features)
+{
+	cx_client *c = connect_account(1);
+	cx_pubsub_info *info = NULL;
+	cx_pubsub_service *svc = NULL;
+	cx_error err = CX_ERROR_INIT;
+
+	ck_assert_int_eq(cx_pubsub_get_info(&info, c, env("CX_TEST_PUBSUB"), NULL, &err), CX_OK);
+	ck_assert_str_eq(info->category, "pubsub");
+	ck_assert(cx_pubsub_info_has_feature(info, "publish"));
+	ck_assert(cx_pubsub_info_has_feature(info, "create-nodes"));
+	ck_assert(cx_pubsub_info_has_feature(info, "retrieve-items"));
+	cx_pubsub_info_free(info);
+
+	ck_assert_int_eq(cx_pubsub_service_new(&svc, c, env("CX_TEST_PUBSUB"), &err), CX_OK);
+	ck_assert_int_eq(cx_pubsub_service_require(svc, "subscribe", &err), CX_OK);
+	/* Neither server does XEP-0060 "leased-subscription". */
+	ck_assert_int_eq(cx_pubsub_service_require(svc, "leased-subscription", &err),
+			 CX_ERR_NOT_SUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err.message, "pubsub#leased-subscription"));
+	cx_pubsub_service_free(svc);
+	cx_client_free(c);
+}
+END_TEST
+
+START_TEST(test_pubsub_lifecycle)
+{
+	cx_client *owner = connect_account(1), *sub = connect_account(2),
+		  *forger = connect_account(3);
+	const char *svc = env("CX_TEST_PUBSUB");
+	static const char *const config[] = { "pubsub#max_items", "100",
+					      "pubsub#title", "cxmpp test",
+					      "pubsub#notify_delete", "1", NULL };
+	static const char *const config2[] = { "pubsub#title", "renamed", NULL };
+	cx_error err = CX_ERROR_INIT;
+	char node[128], *created = NULL, *id = NULL, **ids = NULL, *sub_jid;
+	cx_stanza *h1, *h2, *h3, *reply = NULL;
+	const xmlNode *payloads[2];
+	const char *two_ids[2] = { "many-1", "many-2" };
+	size_t n_ids = 0;
+	cx_pubsub_items *items = NULL;
+	cx_pubsub_items_query q = CX_PUBSUB_ITEMS_QUERY_INIT;
+	cx_pubsub_subscriptions *subs = NULL;
+	cx_pubsub_affiliations *affs = NULL;
+	cx_pubsub_pager *pager = NULL;
+	cx_pubsub_node_list *nodes = NULL;
+	xmlNodePtr form = NULL;
+	struct events ev;
+	cx_handler_id hid;
+	char forged[1024];
+	int i, found, pages, total;
+	cx_status st;
+	size_t k;
+
+	events_init(&ev);
+	unique_node(node, sizeof(node), "life");
+
+	/* 8.1 create with a configuration form */
+	ck_assert_msg(cx_pubsub_create(&created, owner, svc, node, config, &err) == CX_OK,
+		      "create: %s", err.message);
+	ck_assert_str_eq(created, node);
+	cx_free(created);
+
+	/* 5.2 the node is listed */
+	ck_assert_int_eq(cx_pubsub_list_nodes(&nodes, owner, svc, NULL, 1, 1000, &err), CX_OK);
+	for (k = 0, found = 0; k < nodes->count; k++)
+		found |= nodes->v[k].node && strcmp(nodes->v[k].node, node) == 0;
+	ck_assert(found);
+	cx_pubsub_node_list_free(nodes);
+
+	/* 8.2 configuration: get, submit, read back */
+	ck_assert_msg(cx_pubsub_get_config(&form, &reply, owner, svc, node, &err) == CX_OK,
+		      "get_config: %s", err.message);
+	ck_assert_str_eq(cx_pubsub_form_value(form, "pubsub#title"), "cxmpp test");
+	cx_stanza_unref(reply);
+	ck_assert_msg(cx_pubsub_set_config(owner, svc, node, config2, &err) == CX_OK,
+		      "set_config: %s", err.message);
+	ck_assert_int_eq(cx_pubsub_get_config(&form, &reply, owner, svc, node, &err), CX_OK);
+	ck_assert_str_eq(cx_pubsub_form_value(form, "pubsub#title"), "renamed");
+	cx_stanza_unref(reply);
+
+	/* 8.3 default configuration */
+	ck_assert_msg(cx_pubsub_get_config(&form, &reply, owner, svc, NULL, &err) == CX_OK,
+		      "default config: %s", err.message);
+	ck_assert_ptr_nonnull(cx_pubsub_form_value(form, "FORM_TYPE"));
+	cx_stanza_unref(reply);
+
+	/* 6.1 subscribe, events registered for the service and node */
+	hid = cx_pubsub_on_event(sub, svc, node, on_event, &ev, NULL);
+	ck_assert(hid != 0);
+	ck_assert_msg(cx_pubsub_subscribe(&subs, sub, svc, node, NULL, NULL, &err) == CX_OK,
+		      "subscribe: %s", err.message);
+	ck_assert_int_eq(subs->v[0].state, CX_PUBSUB_SUB_SUBSCRIBED);
+	cx_pubsub_subscriptions_free(subs);
+
+	/* 5.6 our subscriptions, all and for the node */
+	ck_assert_msg(cx_pubsub_get_subscriptions(&subs, sub, svc, NULL, &err) == CX_OK,
+		      "subscriptions: %s", err.message);
+	for (k = 0, found = 0; k < subs->count; k++)
+		found |= strcmp(subs->v[k].node, node) == 0;
+	ck_assert(found);
+	cx_pubsub_subscriptions_free(subs);
+
+	/* 7.1 publish with and without an id */
+	ck_assert_msg(cx_pubsub_publish(&id, owner, svc, node, "item-1",
+					entry(&h1, "first"), NULL, &err) == CX_OK,
+		      "publish: %s", err.message);
+	ck_assert_str_eq(id, "item-1");
+	cx_free(id);
+	ck_assert_int_eq(cx_pubsub_publish(&id, owner, svc, node, NULL,
+					   entry(&h2, "second"), NULL, &err), CX_OK);
+	ck_assert_ptr_nonnull(id);
+	ck_assert(strlen(id) > 0);
+	cx_free(id);
+
+	/* 7.1 the subscriber gets the events, payload and all */
+	ck_assert_int_ge(events_wait(&ev, 2), 2);
+	ck_assert_int_eq(ev.kind[0], CX_PUBSUB_EVENT_ITEMS);
+	ck_assert_str_eq(ev.item[0], "item-1");
+	ck_assert_str_eq(ev.title[0], "first");
+	ck_assert_str_eq(ev.from[0], svc);
+
+	/* 5 (forged): a client sends the subscriber an event claiming the
+	 * node; its 'from' is that client, so the handler must not see it. */
+	sub_jid = cx_client_get_jid(sub);
+	snprintf(forged, sizeof(forged),
+		 "<message to='%s'><event xmlns='http://jabber.org/protocol/pubsub#event'>"
+		 "<items node='%s'><item id='forged'><entry xmlns='http://www.w3.org/2005/Atom'>"
+		 "<title>forged</title></entry></item></items></event></message>",
+		 sub_jid, node);
+	cx_free(sub_jid);
+	ck_assert_int_eq(cx_client_send_raw(forger, forged, 0, &err), CX_OK);
+
+	/* several items in one request */
+	payloads[0] = entry(&h3, "many");
+	payloads[1] = payloads[0];
+	ck_assert_msg(cx_pubsub_publish_many(&ids, &n_ids, owner, svc, node, 2, two_ids,
+					     payloads, NULL, &err) == CX_OK ||
+		      err.status == CX_ERR_STANZA_ERROR,
+		      "publish_many: %s", err.message);
+	for (k = 0; k < n_ids; k++)
+		cx_free(ids[k]);
+	cx_free(ids);
+
+	/* 6.5 all items, the last one, by id */
+	ck_assert_int_eq(cx_pubsub_get_items(&items, sub, svc, node, NULL, &err), CX_OK);
+	ck_assert_int_ge(items->count, 2);
+	ck_assert_ptr_nonnull(items->v[0].payload);
+	total = (int)items->count;
+	cx_pubsub_items_free(items);
+	q.max_items = 1;
+	ck_assert_int_eq(cx_pubsub_get_items(&items, sub, svc, node, &q, &err), CX_OK);
+	ck_assert_int_eq(items->count, 1);
+	cx_pubsub_items_free(items);
+	{
+		static const char *const want[] = { "item-1", NULL };
+		cx_pubsub_items_query qi = CX_PUBSUB_ITEMS_QUERY_INIT;
+
+		qi.item_ids = want;
+		ck_assert_int_eq(cx_pubsub_get_items(&items, sub, svc, node, &qi, &err), CX_OK);
+		ck_assert_int_eq(items->count, 1);
+		ck_assert_str_eq(items->v[0].id, "item-1");
+		cx_pubsub_items_free(items);
+	}
+
+	/* 6.5.4 paged: the pager ends, whatever the service does with RSM */
+	ck_assert_int_eq(cx_pubsub_pager_new(&pager, sub, svc, node, 1, 50, &err), CX_OK);
+	for (pages = 0, i = 0;; pages++) {
+		cx_status pst = cx_pubsub_pager_next(&items, pager, &err);
+
+		ck_assert_msg(pst == CX_OK, "pager: %s", err.message);
+		if (items == NULL)
+			break;
+		i += (int)items->count;
+		cx_pubsub_items_free(items);
+	}
+	ck_assert_int_ge(i, 1);
+	ck_assert_int_le(i, total);
+	cx_pubsub_pager_free(pager);
+
+	/* 7.2 retract with notify: the subscriber sees the retraction */
+	ck_assert_msg(cx_pubsub_retract(owner, svc, node, "item-1", 1, &err) == CX_OK,
+		      "retract: %s", err.message);
+	i = events_find(&ev, 2, CX_PUBSUB_EVENT_ITEMS, "item-1");
+	found = i >= 0 && ev.title[i][0] == '\0';
+	ck_assert_msg(found, "no retract event");
+
+	/* 8.8 / 8.9 owner views and changes */
+	ck_assert_msg(cx_pubsub_owner_get_subscriptions(&subs, owner, svc, node, &err) == CX_OK,
+		      "owner subscriptions: %s", err.message);
+	ck_assert_int_ge(subs->count, 1);
+	cx_pubsub_subscriptions_free(subs);
+	{
+		cx_pubsub_affiliation_entry a = { NULL, (char *)env("CX_TEST_USER3"),
+						  CX_PUBSUB_AFF_PUBLISHER };
+
+		ck_assert_msg(cx_pubsub_owner_set_affiliations(owner, svc, node, &a, 1, &err) == CX_OK,
+			      "set affiliations: %s", err.message);
+	}
+	ck_assert_msg(cx_pubsub_owner_get_affiliations(&affs, owner, svc, node, &err) == CX_OK,
+		      "owner affiliations: %s", err.message);
+	for (k = 0, found = 0; k < affs->count; k++)
+		found |= strcmp(affs->v[k].jid, env("CX_TEST_USER3")) == 0 &&
+			 affs->v[k].affiliation == CX_PUBSUB_AFF_PUBLISHER;
+	ck_assert(found);
+	cx_pubsub_affiliations_free(affs);
+	{
+		/* 5.7 our affiliations: Prosody 0.12 does not do it (it does
+		 * not advertise pubsub#retrieve-affiliations and answers
+		 * service-unavailable); ejabberd does. */
+		cx_pubsub_service *hs = NULL;
+
+		ck_assert_int_eq(cx_pubsub_service_new(&hs, owner, svc, &err), CX_OK);
+		st = cx_pubsub_service_require(hs, "retrieve-affiliations", &err);
+		cx_pubsub_service_free(hs);
+		if (is_prosody()) {
+			ck_assert_int_eq(st, CX_ERR_NOT_SUPPORTED);
+			ck_assert_ptr_nonnull(strstr(err.message, "pubsub#retrieve-affiliations"));
+			ck_assert_int_eq(cx_pubsub_get_affiliations(&affs, owner, svc, NULL, &err),
+					 CX_ERR_STANZA_ERROR);
+			ck_assert_str_eq(err.condition, "service-unavailable");
+		} else {
+			ck_assert_int_eq(st, CX_OK);
+			ck_assert_msg(cx_pubsub_get_affiliations(&affs, owner, svc, NULL, &err) == CX_OK,
+				      "affiliations: %s", err.message);
+			for (k = 0, found = 0; k < affs->count; k++)
+				found |= strcmp(affs->v[k].node, node) == 0 &&
+					 affs->v[k].affiliation == CX_PUBSUB_AFF_OWNER;
+			ck_assert(found);
+			cx_pubsub_affiliations_free(affs);
+		}
+	}
+
+	/* 8.5 purge, 8.4 delete with redirect; 6.2 unsubscribe before */
+	ck_assert_msg(cx_pubsub_purge(owner, svc, node, &err) == CX_OK, "purge: %s", err.message);
+	ck_assert_int_eq(cx_pubsub_get_items(&items, owner, svc, node, NULL, &err), CX_OK);
+	ck_assert_int_eq(items->count, 0);
+	cx_pubsub_items_free(items);
+	ck_assert_msg(cx_pubsub_delete(owner, svc, node, "xmpp:localhost?;node=elsewhere", &err) == CX_OK,
+		      "delete: %s", err.message);
+	found = events_find(&ev, 0, CX_PUBSUB_EVENT_DELETE, NULL) >= 0;
+	ck_assert_msg(found, "no delete event");
+
+	/* the forged event never reached the handler */
+	pthread_mutex_lock(&ev.lock);
+	for (i = 0; i < ev.n; i++) {
+		ck_assert_str_ne(ev.item[i], "forged");
+		ck_assert_str_eq(ev.from[i], svc);
+	}
+	pthread_mutex_unlock(&ev.lock);
+
+	/* the node is gone: a clear stanza error */
+	ck_assert_int_eq(cx_pubsub_get_items(&items, owner, svc, node, NULL, &err),
+			 CX_ERR_STANZA_ERROR);
+	ck_assert_str_eq(err.condition, "item-not-found");
+
+	cx_client_remove_handler(sub, hid);
+	cx_stanza_unref(h1);
+	cx_stanza_unref(h2);
+	cx_stanza_unref(h3);
+	cx_client_free(forger);
+	cx_client_free(sub);
+	cx_client_free(owner);
+	events_destroy(&ev);
+}
+END_TEST
+
+START_TEST(test_pubsub_instant_node_and_errors)
+{
+	cx_client *owner = connect_account(1);
+	const char *svc = env("CX_TEST_PUBSUB");
+	cx_error err = CX_ERROR_INIT;
+	char *created = NULL, *id = NULL, node[128];
+	cx_stanza *h;
+	static const char *const opts[] = { "pubsub#access_model", "whitelist", NULL };
+	static const char *const cfg[] = { "pubsub#access_model", "open", NULL };
+	cx_status st;
+
+	/* 8.1.2 instant node */
+	st = cx_pubsub_create(&created, owner, svc, NULL, NULL, &err);
+	ck_assert_msg(st == CX_OK, "instant: %s", err.message);
+	ck_assert(strlen(created) > 0);
+	ck_assert_int_eq(cx_pubsub_delete(owner, svc, created, NULL, &err), CX_OK);
+	cx_free(created);
+
+	/* 7.1.5 publish-options that do not match: precondition-not-met */
+	unique_node(node, sizeof(node), "precond");
+	ck_assert_int_eq(cx_pubsub_create(NULL, owner, svc, node, cfg, &err), CX_OK);
+	st = cx_pubsub_publish(&id, owner, svc, node, "x", entry(&h, "p"), opts, &err);
+	ck_assert_msg(st == CX_ERR_STANZA_ERROR, "publish-options: %s", err.message);
+	ck_assert_str_eq(err.app_condition, "precondition-not-met");
+	ck_assert_str_eq(err.condition, "conflict");
+	ck_assert_int_eq(cx_pubsub_delete(owner, svc, node, NULL, &err), CX_OK);
+
+	/* creating the same node twice: conflict */
+	unique_node(node, sizeof(node), "dup");
+	ck_assert_int_eq(cx_pubsub_create(NULL, owner, svc, node, NULL, &err), CX_OK);
+	ck_assert_int_eq(cx_pubsub_create(NULL, owner, svc, node, NULL, &err), CX_ERR_STANZA_ERROR);
+	ck_assert_str_eq(err.condition, "conflict");
+	ck_assert_int_eq(cx_pubsub_delete(owner, svc, node, NULL, &err), CX_OK);
+	cx_stanza_unref(h);
+	cx_client_free(owner);
+}
+END_TEST
+
+START_TEST(test_pubsub_create_permission)
+{
+	/* Only alice may create nodes on Prosody's pubsub.localhost. */
+	cx_client *c = connect_account(2);
+	cx_error err = CX_ERROR_INIT;
+	char node[128];
+	cx_status st;
+
+	unique_node(node, sizeof(node), "perm");
+	st = cx_pubsub_create(NULL, c, env("CX_TEST_PUBSUB"), node, NULL, &err);
+	if (is_prosody()) {
+		ck_assert_int_eq(st, CX_ERR_STANZA_ERROR);
+		ck_assert_str_eq(err.condition, "forbidden");
+	} else {
+		ck_assert_msg(st == CX_OK, "create: %s", err.message);
+		ck_assert_int_eq(cx_pubsub_delete(c, env("CX_TEST_PUBSUB"), node, NULL, &err), CX_OK);
+	}
+	cx_client_free(c);
+}
+END_TEST
+
+START_TEST(test_pubsub_pep_publish_and_read)
+{
+	cx_client *c = connect_account(4);
+	cx_error err = CX_ERROR_INIT;
+	char *id = NULL;
+	cx_stanza *h;
+	cx_pubsub_items *items = NULL;
+
+	ck_assert_msg(cx_pep_publish(&id, c, "urn:xmpp:cxmpp:test:0", "current",
+				     entry(&h, "pep"), NULL, &err) == CX_OK,
+		      "pep publish: %s", err.message);
+	ck_assert_str_eq(id, "current");
+	cx_free(id);
+	ck_assert_msg(cx_pubsub_get_items(&items, c, env("CX_TEST_USER4"),
+					  "urn:xmpp:cxmpp:test:0", NULL, &err) == CX_OK,
+		      "pep items: %s", err.message);
+	ck_assert_int_eq(items->count, 1);
+	ck_assert_str_eq(items->v[0].id, "current");
+	cx_pubsub_items_free(items);
+	cx_stanza_unref(h);
+	cx_client_free(c);
+}
+END_TEST
+
+static Suite *
+pubsub_suite(void)
+{
+	Suite *s = suite_create("pubsub");
+	TCase *tc = tcase_create("pubsub");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_pubsub_entity_features);
+	tcase_add_test(tc, test_pubsub_lifecycle);
+	tcase_add_test(tc, test_pubsub_instant_node_and_errors);
+	tcase_add_test(tc, test_pubsub_create_permission);
+	tcase_add_test(tc, test_pubsub_pep_publish_and_read);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CXT_INTEGRATION_MAIN(pubsub_suite, "both")
