@@ -26,3 +26,5 @@ noinst_HEADERS += examples/pubsub-atom.h
 examples_cxmpp_pubsub_SOURCES = examples/cxmpp-pubsub.c examples/pubsub-atom.c
 examples_cxmpp_pubsub_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 examples_cxmpp_pubsub_LDADD = examples/libcxe-tool.la libcxmpp.la $(XML_LIBS) $(JANSSON_LIBS)
+TESTS += tests/cli/check_pubsub_tool.sh
+EXTRA_DIST += tests/cli/check_pubsub_tool.sh
