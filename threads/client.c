@@ -92,6 +92,10 @@ typedef struct pending {
 	cx_jid *to;           /* NULL: the request had no 'to' */
 	char *to_str;
 	cx_future *f;         /* the table's reference */
+	cx_reply_parse_fn parse;  /* cx_client_call_async_map: runs on the reader */
+	void *parse_arg;
+	void (*arg_free)(void *);
+	void (*value_free)(void *);
 } pending;
 
 enum hkind { H_MESSAGE, H_PRESENCE, H_IQ, H_EVENT };
@@ -424,6 +428,8 @@ hash_id(const char *s)
 static void
 pending_free(pending *p)
 {
+	if (p->arg_free)
+		p->arg_free(p->parse_arg);
 	free(p->id);
 	free(p->to_str);
 	cx_jid_free(p->to);
@@ -977,9 +983,36 @@ try_resolve_reply(cx_client *c, cx_stanza *s)
 			p->to_str ? p->to_str : "(our server)");
 		return true;
 	}
-	if (strcmp(type, "result") == 0) {
+	if (strcmp(type, "result") == 0 && p->parse != NULL) {
+		/* Parsed here, on the reader thread, so that the future's value
+		 * is the caller's type and no pool thread settles anything. */
+		cx_error perr = CX_ERROR_INIT;
+		void *v = NULL;
+		cx_status pst = p->parse(&v, s, p->parse_arg, &perr);
+
+		/* The argument is done with: release it before the waiters
+		 * wake, so that they may count on it. */
+		if (p->arg_free) {
+			p->arg_free(p->parse_arg);
+			p->arg_free = NULL;
+		}
+		if (pst == CX_OK) {
+			cxi_future_resolve(p->f, v, p->value_free);
+		} else {
+			if (perr.status == CX_OK || perr.message[0] == '\0')
+				cxi_error_set(&perr, pst, "could not parse the reply: %s",
+					      cx_strerror(pst));
+			perr.status = pst;
+			cxi_future_fail_with_value(p->f, &perr, cx_stanza_ref(s),
+						   stanza_value_free);
+		}
+	} else if (strcmp(type, "result") == 0) {
 		cxi_future_resolve(p->f, cx_stanza_ref(s), stanza_value_free);
 	} else {
+		if (p->arg_free) {
+			p->arg_free(p->parse_arg);
+			p->arg_free = NULL;
+		}
 		cx_error err = CX_ERROR_INIT;
 
 		cx_stanza_get_error(s, &err);
@@ -2109,8 +2142,9 @@ call_hook_run(cx_future *f, void *arg)
 	pthread_mutex_unlock(&c->lock);
 }
 
-cx_future *
-cx_client_call_async(cx_client *c, cx_stanza *iq, int timeout_ms)
+static cx_future *
+call_async(cx_client *c, cx_stanza *iq, int timeout_ms, cx_reply_parse_fn parse,
+	   void *arg, void (*arg_free)(void *), void (*value_free)(void *))
 {
 	cx_future *f = NULL;
 	cx_error err = CX_ERROR_INIT;
@@ -2120,8 +2154,11 @@ cx_client_call_async(cx_client *c, cx_stanza *iq, int timeout_ms)
 	const char *type, *to;
 	cx_status st;
 
-	if (c == NULL || cxi_future_new(&f, c->rt) != CX_OK)
+	if (c == NULL || cxi_future_new(&f, c->rt) != CX_OK) {
+		if (arg_free)
+			arg_free(arg);
 		return NULL;
+	}
 	if (iq == NULL || cx_stanza_get_kind(iq) != CX_STANZA_IQ ||
 	    (type = cx_stanza_get_type(iq)) == NULL ||
 	    (strcmp(type, "get") != 0 && strcmp(type, "set") != 0)) {
@@ -2133,6 +2170,14 @@ cx_client_call_async(cx_client *c, cx_stanza *iq, int timeout_ms)
 	    cx_stanza_set_new_id(iq, &err) != CX_OK)
 		goto fail;
 	p = calloc(1, sizeof(*p));
+	if (p != NULL) {
+		/* from here on, freeing p runs arg_free */
+		p->parse = parse;
+		p->parse_arg = arg;
+		p->arg_free = arg_free;
+		p->value_free = value_free;
+		arg_free = NULL;
+	}
 	hook = calloc(1, sizeof(*hook));
 	if (p == NULL || hook == NULL ||
 	    (p->id = strdup(cx_stanza_get_id(iq))) == NULL ||
@@ -2166,13 +2211,8 @@ cx_client_call_async(cx_client *c, cx_stanza *iq, int timeout_ms)
 	}
 	p->f = cx_future_ref(f);
 	if (enqueue(c, &b, p, &err) != CX_OK) {
-		cx_future_unref(p->f);
-		p->f = NULL;
 		cxi_buf_free(&b);
-		free(p->id);
-		free(p->to_str);
-		cx_jid_free(p->to);
-		free(p);
+		pending_free(p);
 		/* the hook frees itself when the future settles */
 		cxi_future_fail(f, &err);
 		return f;
@@ -2184,18 +2224,35 @@ cx_client_call_async(cx_client *c, cx_stanza *iq, int timeout_ms)
 	return f;
 fail:
 	cxi_buf_free(&b);
-	if (p) {
-		free(p->id);
-		free(p->to_str);
-		cx_jid_free(p->to);
-		free(p);
-	}
+	if (p)
+		pending_free(p);
+	else if (arg_free)
+		arg_free(arg);
 	if (hook) {
 		free(hook->id);
 		free(hook);
 	}
 	cxi_future_fail(f, &err);
 	return f;
+}
+
+cx_future *
+cx_client_call_async(cx_client *c, cx_stanza *iq, int timeout_ms)
+{
+	return call_async(c, iq, timeout_ms, NULL, NULL, NULL, NULL);
+}
+
+cx_future *
+cx_client_call_async_map(cx_client *c, cx_stanza *iq, int timeout_ms,
+			 cx_reply_parse_fn parse, void *arg,
+			 void (*arg_free)(void *), void (*value_free)(void *))
+{
+	if (parse == NULL) {
+		if (arg_free)
+			arg_free(arg);
+		return NULL;
+	}
+	return call_async(c, iq, timeout_ms, parse, arg, arg_free, value_free);
 }
 
 cx_status

@@ -212,6 +212,37 @@ CX_API cx_future *cx_client_call_async(cx_client *client, cx_stanza *iq,
 				       int timeout_ms);
 
 /**
+ * Turns a result stanza into the value of a call's future. Runs on the
+ * reader thread when the reply arrives: it must be quick, must not block
+ * and must not call blocking functions.
+ * @param value  receives the parsed value (owned by the future afterwards)
+ * @param reply  the <iq type='result'/>, borrowed for the call
+ * @param arg    the `arg` given to cx_client_call_async_map
+ * @return CX_OK, or a status that fails the future (with `err`'s details;
+ *         the reply stays readable through cx_future_get_value)
+ */
+typedef cx_status (*cx_reply_parse_fn)(void **value, cx_stanza *reply,
+				       void *arg, cx_error *err);
+
+/**
+ * As cx_client_call_async, but the future's value is what `parse` makes of
+ * the result stanza (freed with `value_free`): the async twin that features
+ * (disco, roster, pubsub ...) return, so that a then-callback receives the
+ * parsed result. A stanza error fails the future as with
+ * cx_client_call_async (parse is not called). `arg_free(arg)` runs once,
+ * whatever happens: when a reply arrives, before the future settles; on a
+ * timeout, cancel or disconnect, just after it settled.
+ * @return the future; NULL only when out of memory or parse is NULL
+ *         (arg_free has then run)
+ * @thread any
+ */
+CX_API cx_future *cx_client_call_async_map(cx_client *client, cx_stanza *iq,
+					   int timeout_ms,
+					   cx_reply_parse_fn parse, void *arg,
+					   void (*arg_free)(void *),
+					   void (*value_free)(void *));
+
+/**
  * Registers a handler for <message/> stanzas.
  * @param arg_free runs once with arg when the registration ends
  *                 (cx_client_remove_handler or cx_client_free); may be NULL

@@ -415,6 +415,83 @@ START_TEST(test_client_call_ping_and_error)
 }
 END_TEST
 
+/* cx_client_call_async_map: the value is what the parse function made of
+ * the reply, on the reader thread; arg_free runs once; a stanza error
+ * bypasses the parser. */
+static atomic_int map_arg_freed;
+
+static cx_status
+parse_reply_id(void **value, cx_stanza *reply, void *arg, cx_error *err)
+{
+	char *v;
+
+	ck_assert_str_eq(arg, "the-arg");
+	v = strdup(cx_stanza_get_id(reply));
+	if (v == NULL)
+		return CX_ERR_NOMEM;
+	*value = v;
+	return CX_OK;
+}
+
+static cx_status
+parse_refuse(void **value, cx_stanza *reply, void *arg, cx_error *err)
+{
+	(void)value;
+	(void)reply;
+	(void)arg;
+	(void)err;
+	return CX_ERR_PROTOCOL;
+}
+
+static void
+map_arg_free(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&map_arg_freed, 1);
+}
+
+START_TEST(test_client_call_async_map)
+{
+	cx_client *c = connect_account(1);
+	cx_error err = CX_ERROR_INIT;
+	cx_stanza *iq = NULL;
+	cx_future *f;
+
+	atomic_init(&map_arg_freed, 0);
+	ck_assert_int_eq(cx_stanza_new_iq(&iq, "get", env("CX_TEST_DOMAIN"),
+					  "urn:xmpp:ping", "ping", &err), CX_OK);
+	f = cx_client_call_async_map(c, iq, 10000, parse_reply_id, "the-arg",
+				     map_arg_free, free);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(cx_future_wait(f, 10000, &err), CX_OK);
+	ck_assert_str_eq(cx_future_get_value(f), cx_stanza_get_id(iq));
+	cx_future_unref(f);
+	ck_assert_int_eq(atomic_load(&map_arg_freed), 1);
+
+	/* the parser refuses: the future fails with its status */
+	ck_assert_int_eq(cx_stanza_set_new_id(iq, &err), CX_OK);
+	f = cx_client_call_async_map(c, iq, 10000, parse_refuse, "x",
+				     map_arg_free, free);
+	ck_assert_int_eq(cx_future_wait(f, 10000, &err), CX_ERR_PROTOCOL);
+	ck_assert_ptr_nonnull(cx_future_get_value(f)); /* the reply stanza */
+	cx_future_unref(f);
+	ck_assert_int_eq(atomic_load(&map_arg_freed), 2);
+	cx_stanza_unref(iq);
+
+	/* a stanza error does not reach the parser */
+	ck_assert_int_eq(cx_stanza_new_iq(&iq, "get", env("CX_TEST_DOMAIN"),
+					  "urn:cxmpp:test:nothing", "query", &err),
+			 CX_OK);
+	f = cx_client_call_async_map(c, iq, 10000, parse_refuse, "x",
+				     map_arg_free, free);
+	ck_assert_int_eq(cx_future_wait(f, 10000, &err), CX_ERR_STANZA_ERROR);
+	cx_future_unref(f);
+	ck_assert_int_eq(atomic_load(&map_arg_freed), 3);
+	cx_stanza_unref(iq);
+	cx_client_free(c);
+}
+END_TEST
+
 struct pinger {
 	cx_client *c;
 	const char *to;
@@ -770,6 +847,7 @@ client_suite(void)
 	tcase_add_test(tc, test_client_message_both_directions);
 	tcase_add_test(tc, test_client_handlers_in_order);
 	tcase_add_test(tc, test_client_call_ping_and_error);
+	tcase_add_test(tc, test_client_call_async_map);
 	tcase_add_test(tc, test_client_100_threads_100_pings);
 	tcase_add_test(tc, test_client_handler_blocks_on_own_client);
 	tcase_add_test(tc, test_client_unhandled_iq_gets_service_unavailable);
