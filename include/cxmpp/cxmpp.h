@@ -19,6 +19,10 @@
 #include "cxmpp/presence.h"
 #include "cxmpp/forms.h"
 #include "cxmpp/disco.h"
+#include "cxmpp/caps.h"
+#include "cxmpp/ping.h"
+#include "cxmpp/version.h"
+#include "cxmpp/carbons.h"
 #include "cxmpp/rsm.h"
 #include "cxmpp/pubsub.h"
 
