@@ -37,3 +37,25 @@ check_PROGRAMS += tests/unit/ext/check_disco
 TESTS += tests/unit/ext/check_disco
 tests_unit_ext_check_disco_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_ext_check_disco_LDADD = $(CX_TEST_LIBS)
+
+# XEP-0115 caps, XEP-0199 ping and keepalive, XEP-0092 version, XEP-0280 carbons
+cxmppinclude_HEADERS += include/cxmpp/caps.h include/cxmpp/ping.h \
+	include/cxmpp/version.h include/cxmpp/carbons.h
+libcxmpp_internal_la_SOURCES += lib/ext/caps.c lib/ext/ping.c \
+	lib/ext/version.c lib/ext/carbons.c
+check_PROGRAMS += tests/unit/ext/check_caps
+TESTS += tests/unit/ext/check_caps
+tests_unit_ext_check_caps_CFLAGS = $(CX_TEST_CFLAGS)
+tests_unit_ext_check_caps_LDADD = $(CX_TEST_LIBS)
+check_PROGRAMS += tests/unit/ext/check_ping
+TESTS += tests/unit/ext/check_ping
+tests_unit_ext_check_ping_CFLAGS = $(CX_TEST_CFLAGS)
+tests_unit_ext_check_ping_LDADD = $(CX_TEST_LIBS)
+check_PROGRAMS += tests/unit/ext/check_version
+TESTS += tests/unit/ext/check_version
+tests_unit_ext_check_version_CFLAGS = $(CX_TEST_CFLAGS)
+tests_unit_ext_check_version_LDADD = $(CX_TEST_LIBS)
+check_PROGRAMS += tests/unit/ext/check_carbons
+TESTS += tests/unit/ext/check_carbons
+tests_unit_ext_check_carbons_CFLAGS = $(CX_TEST_CFLAGS)
+tests_unit_ext_check_carbons_LDADD = $(CX_TEST_LIBS)
