@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/resource.h>
+
 static inline int64_t
 bench_now_ns(void)
 {
@@ -31,6 +33,18 @@ bench_die(const char *what)
 {
 	fprintf(stderr, "bench: %s\n", what);
 	exit(1);
+}
+
+/* CPU time (user + system) of the whole process, all threads, in µs:
+ * what the client library costs, whatever else the machine is doing. */
+static inline double
+bench_cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 static inline const char *

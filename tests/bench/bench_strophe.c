@@ -122,10 +122,12 @@ static void
 bench_login(long n)
 {
 	double *ms = calloc((size_t)n, sizeof(*ms));
+	double cpu0;
 	long i;
 
 	if (ms == NULL)
 		bench_die("out of memory");
+	cpu0 = bench_cpu_us();
 	for (i = 0; i < n; i++) {
 		struct conn_state cs;
 		int64_t t0 = bench_now_ns();
@@ -137,6 +139,7 @@ bench_login(long n)
 	}
 	bench_result("login", LIB, "median_ms", bench_quantile(ms, (size_t)n, 0.5));
 	bench_result("login", LIB, "p95_ms", bench_quantile(ms, (size_t)n, 0.95));
+	bench_result("login", LIB, "cpu_us_per_op", (bench_cpu_us() - cpu0) / (double)n);
 	free(ms);
 }
 
@@ -186,16 +189,20 @@ bench_ping(long n)
 	const char *domain = bench_env("CX_TEST_DOMAIN");
 	struct conn_state cs;
 	xmpp_conn_t *conn = connect_wait(1, &cs);
+	double cpu0;
 	int64_t t0;
 	long i;
 
 	for (i = 0; i < 100; i++)
 		ping_once(conn, domain);
+	cpu0 = bench_cpu_us();
 	t0 = bench_now_ns();
 	for (i = 0; i < n; i++)
 		ping_once(conn, domain);
 	bench_result("ping", LIB, "per_s",
 		     (double)n * 1e9 / (double)(bench_now_ns() - t0));
+	bench_result("ping", LIB, "cpu_us_per_op",
+		     (bench_cpu_us() - cpu0) / (double)n);
 	disconnect_wait(conn, &cs);
 	xmpp_conn_release(conn);
 }
@@ -233,6 +240,7 @@ bench_msg(long n)
 	xmpp_conn_t *rx = connect_wait(2, &rcs);
 	xmpp_conn_t *tx = connect_wait(1, &tcs);
 	const char *to = xmpp_conn_get_bound_jid(rx);
+	double cpu0;
 	int64_t t0, t_sent;
 	long i;
 
@@ -241,6 +249,7 @@ bench_msg(long n)
 	xmpp_handler_add(rx, message_handler, NULL, "message", NULL, &in);
 	ping_once(rx, domain);
 	ping_once(tx, domain);
+	cpu0 = bench_cpu_us();
 	t0 = bench_now_ns();
 	for (i = 0; i < n; i++) {
 		char *id = xmpp_uuid_gen(ctx);
@@ -272,6 +281,8 @@ bench_msg(long n)
 	bench_result("msg", LIB, "total_ms", (double)(in.done_ns - t0) / 1e6);
 	bench_result("msg", LIB, "per_s",
 		     (double)n * 1e9 / (double)(in.done_ns - t0));
+	bench_result("msg", LIB, "cpu_us_per_op",
+		     (bench_cpu_us() - cpu0) / (double)n);
 	disconnect_wait(tx, &tcs);
 	disconnect_wait(rx, &rcs);
 	xmpp_conn_release(tx);
