@@ -165,6 +165,7 @@ struct cx_client {
 	cxi_tls_ctx *tls_ctx;             /* protected by lock */
 	cxi_buf sendq;                    /* protected by lock */
 	bool writer_stop;                 /* protected by lock */
+	bool writer_idle;                 /* protected by lock: waiting on cv */
 	bool reader_done;                 /* protected by lock */
 	bool have_reader, have_writer;    /* protected by lock */
 	bool closing;                     /* cx_client_disconnect under way */
@@ -951,6 +952,7 @@ try_resolve_reply(cx_client *c, cx_stanza *s)
 	pending *p;
 	size_t b;
 	bool from_ok = false;
+	char went_to[256];
 
 	if (cx_stanza_get_kind(s) != CX_STANZA_IQ || type == NULL || id == NULL)
 		return false;
@@ -966,8 +968,15 @@ try_resolve_reply(cx_client *c, cx_stanza *s)
 	}
 	if (p != NULL) {
 		from_ok = reply_from_ok(c, p, cx_stanza_get_from(s));
-		if (from_ok)
+		if (from_ok) {
 			p = pending_take(c, id, NULL);
+		} else {
+			/* p stays in the table, where its deadline may free it
+			 * as soon as the lock is released: copy what the log
+			 * line needs now. */
+			cxi_strlcpy(went_to, p->to_str ? p->to_str : "(our server)",
+				    sizeof(went_to));
+		}
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (p == NULL) {
@@ -980,7 +989,7 @@ try_resolve_reply(cx_client *c, cx_stanza *s)
 		cxi_log(&c->log, CX_LOG_WARN, CX_LOG_CAT_API,
 			"dropped a forged reply: id '%s' from '%s', but the request went to '%s'",
 			id, cx_stanza_get_from(s) ? cx_stanza_get_from(s) : "(none)",
-			p->to_str ? p->to_str : "(our server)");
+			went_to);
 		return true;
 	}
 	if (strcmp(type, "result") == 0 && p->parse != NULL) {
@@ -1118,8 +1127,11 @@ writer_main(void *arg)
 	fd = c->fd;
 	for (;;) {
 		while (!c->writer_stop && cxi_buf_size(&c->sendq) == 0 &&
-		       !cxi_stream_has_output(c->stream))
+		       !cxi_stream_has_output(c->stream)) {
+			c->writer_idle = true;
 			pthread_cond_wait(&c->cv, &c->lock);
+			c->writer_idle = false;
+		}
 		flush_sendq_locked(c);
 		cxi_stream_output(c->stream, &out);
 		if (cxi_buf_size(&out) == 0) {
@@ -2040,6 +2052,7 @@ cx_client_get_sasl_mechanism(const cx_client *c)
 static cx_status
 enqueue(cx_client *c, const cxi_buf *bytes, pending *p, cx_error *err)
 {
+	bool was_empty;
 	cx_status st = CX_OK;
 
 	pthread_mutex_lock(&c->lock);
@@ -2059,6 +2072,7 @@ enqueue(cx_client *c, const cxi_buf *bytes, pending *p, cx_error *err)
 			      : "out of memory (%s)", p->id);
 		goto out;
 	}
+	was_empty = cxi_buf_size(&c->sendq) == 0;
 	st = cxi_buf_append(&c->sendq, cxi_buf_head(bytes), cxi_buf_size(bytes));
 	if (st != CX_OK) {
 		if (p != NULL)
@@ -2066,7 +2080,10 @@ enqueue(cx_client *c, const cxi_buf *bytes, pending *p, cx_error *err)
 		cxi_error_set(err, st, "out of memory");
 		goto out;
 	}
-	pthread_cond_broadcast(&c->cv);
+	/* One wake-up per batch: if the queue held bytes already, the writer
+	 * has been woken for them and takes these too. */
+	if (was_empty && c->writer_idle)
+		pthread_cond_broadcast(&c->cv);
 out:
 	pthread_mutex_unlock(&c->lock);
 	return st;
