@@ -59,3 +59,9 @@ check_PROGRAMS += tests/unit/ext/check_carbons
 TESTS += tests/unit/ext/check_carbons
 tests_unit_ext_check_carbons_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_ext_check_carbons_LDADD = $(CX_TEST_LIBS)
+
+# integration tests of the XEP modules against Prosody and ejabberd
+check_PROGRAMS += tests/integration/check_ext
+TESTS += tests/integration/check_ext
+tests_integration_check_ext_CFLAGS = $(CX_TEST_CFLAGS)
+tests_integration_check_ext_LDADD = $(CX_TEST_LIBS)
