@@ -192,8 +192,9 @@ timer_arm(cx_runtime *rt, cxi_timer *t, int64_t deadline, int64_t period)
 	t->deadline = deadline;
 	t->period = period;
 	st = heap_insert(tq, t);
-	/* Wake the thread only if its next wake-up time moved earlier. */
-	if (st == CX_OK && t->heap_idx == 0)
+	/* Wake the thread only if it sleeps past this deadline: a call that
+	 * arms and cancels a deadline per request must not wake it each time. */
+	if (st == CX_OK && deadline < tq->sleep_until)
 		pthread_cond_signal(&tq->cv);
 	pthread_mutex_unlock(&tq->lock);
 	return st;
@@ -265,13 +266,17 @@ timer_main(void *arg)
 		void *farg;
 
 		if (tq->len == 0) {
+			tq->sleep_until = INT64_MAX;
 			pthread_cond_wait(&tq->cv, &tq->lock);
+			tq->sleep_until = INT64_MIN;
 			continue;
 		}
 		t = tq->heap[0];
 		now = cxi_now_ms();
 		if (t->deadline > now) {
+			tq->sleep_until = t->deadline;
 			cxi_cond_wait_until(&tq->cv, &tq->lock, t->deadline);
+			tq->sleep_until = INT64_MIN;
 			continue;
 		}
 		heap_remove(tq, t);
@@ -312,6 +317,7 @@ cxi_timerq_init(cxi_timerq *tq)
 	tq->next_seq = 0;
 	tq->running = NULL;
 	tq->cancel_waiters = 0;
+	tq->sleep_until = INT64_MIN; /* not asleep: it reads the heap first */
 	tq->stop = tq->deferred_close = tq->started = false;
 	if (pthread_mutex_init(&tq->lock, NULL) != 0)
 		return CX_ERR_SYSTEM;

@@ -104,6 +104,10 @@ typedef struct cxi_timerq {
 	uint64_t next_seq;
 	cxi_timer *running;       /* node whose callback runs now (not deref'ed) */
 	unsigned cancel_waiters;
+	/* The deadline the timer thread sleeps until: INT64_MAX with an empty
+	 * heap, INT64_MIN while awake (it looks at the heap again before it
+	 * sleeps). Arming signals only for an earlier deadline. */
+	int64_t sleep_until;
 	bool stop;                /* join-style shutdown by an outside thread */
 	bool deferred_close;      /* the timer thread tears the runtime down */
 	bool started;
