@@ -4,7 +4,12 @@
  *   cxmpp-echo-bot [options]
  *
  * The handler is registered as concurrent: messages from many contacts are
- * answered in parallel on the runtime's pool. It runs until interrupted.
+ * answered in parallel on the runtime's pool. The bot also answers XEP-0199
+ * pings, XEP-0092 version requests (name and version, no OS) and XEP-0030
+ * disco#info (identity client/bot), announces XEP-0115 caps in its
+ * presence, and keeps the connection checked with the keepalive settings
+ * (keepalive.interval_ms, ping.interval_ms, ping.timeout_ms). It runs
+ * until interrupted.
  */
 #include "config.h"
 
@@ -14,6 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cxmpp/caps.h"
+#include "cxmpp/disco.h"
+#include "cxmpp/ping.h"
+#include "cxmpp/version.h"
 #include "examples/tool.h"
 
 static volatile sig_atomic_t stop;
@@ -62,7 +71,14 @@ main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, CXE_COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs("Usage: cxmpp-echo-bot [options]\n"
-			      "Answer every message with its own text until interrupted.\n\n",
+			      "Answer every message with its own text until interrupted.\n"
+			      "Many contacts are served at once. The bot also answers\n"
+			      "pings (XEP-0199), software version requests (XEP-0092,\n"
+			      "without the OS) and service discovery (XEP-0030), sends\n"
+			      "entity capabilities (XEP-0115) in its presence, and\n"
+			      "honours keepalive.interval_ms, ping.interval_ms and\n"
+			      "ping.timeout_ms: a server that stops answering pings\n"
+			      "ends the bot with the stream exit code.\n\n",
 			      stdout);
 			cxe_common_help(stdout);
 			return 0;
@@ -80,13 +96,31 @@ main(int argc, char **argv)
 		code = CXE_EXIT_CONFIG;
 		goto out;
 	}
-	if (cx_client_new(&c, s, NULL, &err) != CX_OK) {
+	/* The presence goes out with caps, after the features registered. */
+	if (cx_settings_set_bool(s, CX_SETTING_PRESENCE_INITIAL, false, &err) != CX_OK ||
+	    cx_client_new(&c, s, NULL, &err) != CX_OK) {
 		code = cxe_fail(&t, "account", err.status, &err);
 		goto out;
 	}
-	cx_client_on_message(c, echo, NULL, NULL, CX_HANDLER_CONCURRENT);
+	if (cx_client_on_message(c, echo, NULL, NULL, CX_HANDLER_CONCURRENT) == 0) {
+		code = cxe_fail(&t, "handler", CX_ERR_NOMEM, NULL);
+		goto out;
+	}
+	if (cx_disco_add_identity(c, "client", "bot", "cxmpp echo bot", NULL, &err) != CX_OK ||
+	    cx_ping_enable_responder(c, &err) != CX_OK ||
+	    cx_version_enable_responder(c, "cxmpp-echo-bot", PACKAGE_VERSION, NULL,
+					&err) != CX_OK ||
+	    cx_caps_enable(c, NULL, &err) != CX_OK ||
+	    cx_ping_keepalive_enable(c, &err) != CX_OK) {
+		code = cxe_fail(&t, "features", err.status, &err);
+		goto out;
+	}
 	if (cx_client_connect(c, &err) != CX_OK) {
 		code = cxe_fail(&t, "connect", err.status, &err);
+		goto out;
+	}
+	if (cx_caps_send_presence(c, NULL, &err) != CX_OK) {
+		code = cxe_fail(&t, "presence", err.status, &err);
 		goto out;
 	}
 	fprintf(stderr, "cxmpp-echo-bot: ready\n");
