@@ -25,5 +25,6 @@
 #include "cxmpp/carbons.h"
 #include "cxmpp/rsm.h"
 #include "cxmpp/pubsub.h"
+#include "cxmpp/atom.h"
 
 #endif

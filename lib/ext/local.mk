@@ -10,10 +10,11 @@ tests_unit_ext_check_forms_LDADD = $(CX_TEST_LIBS)
 EXTRA_DIST += tests/data/forms
 
 # pubsub (XEP-0060, XEP-0163), result set management (XEP-0059), Atom entries
-cxmppinclude_HEADERS += include/cxmpp/pubsub.h include/cxmpp/rsm.h
+cxmppinclude_HEADERS += include/cxmpp/pubsub.h include/cxmpp/rsm.h \
+	include/cxmpp/atom.h
 libcxmpp_internal_la_SOURCES += \
 	lib/ext/pubsub_util.c lib/ext/pubsub_util.h \
-	lib/ext/rsm.c \
+	lib/ext/rsm.c lib/ext/atom.c \
 	lib/ext/pubsub_xml.c lib/ext/pubsub_xml.h \
 	lib/ext/pubsub_event.c \
 	lib/ext/pubsub.c
@@ -23,6 +24,10 @@ tests_unit_ext_check_rsm_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_ext_check_rsm_LDADD = $(CX_TEST_LIBS)
 tests_unit_ext_check_pubsub_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_ext_check_pubsub_LDADD = $(CX_TEST_LIBS)
+check_PROGRAMS += tests/unit/ext/check_atom
+TESTS += tests/unit/ext/check_atom
+tests_unit_ext_check_atom_CFLAGS = $(CX_TEST_CFLAGS)
+tests_unit_ext_check_atom_LDADD = $(CX_TEST_LIBS)
 EXTRA_DIST += tests/data/pubsub
 check_PROGRAMS += tests/integration/check_pubsub
 TESTS += tests/integration/check_pubsub
@@ -65,3 +70,4 @@ check_PROGRAMS += tests/integration/check_ext
 TESTS += tests/integration/check_ext
 tests_integration_check_ext_CFLAGS = $(CX_TEST_CFLAGS)
 tests_integration_check_ext_LDADD = $(CX_TEST_LIBS)
+EXTRA_DIST += tests/interop/slix_ext_peer.py
