@@ -1240,6 +1240,7 @@ main(void)
 	int failed;
 
 	if (hs_make_certs() != 0) {
+		hs_remove_certs();
 		fprintf(stderr, "could not make the test certificates\n");
 		return 99;
 	}
