@@ -6,11 +6,13 @@
 #include "config.h"
 
 #include <check.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -544,6 +546,201 @@ START_TEST(test_ext_carbons_two_resources_and_forgery)
 }
 END_TEST
 
+/* ---- interop with slixmpp ---------------------------------------------- */
+
+struct slix {
+	pid_t pid;
+	int fd;
+	char out[16384];
+	size_t len;
+};
+
+/* Starts tests/interop/slix_ext_peer.py as account n (resource may be
+ * NULL). */
+static void
+slix_start(struct slix *sx, const char *mode, const char *peer, int n,
+	   const char *resource)
+{
+	char script[4096], jv[32], pv[32];
+	int pfd[2];
+
+	snprintf(script, sizeof(script), "%s/tests/interop/slix_ext_peer.py",
+		 getenv("top_srcdir") ? getenv("top_srcdir") : ".");
+	snprintf(jv, sizeof(jv), "CX_TEST_USER%d", n);
+	snprintf(pv, sizeof(pv), "CX_TEST_PASS%d", n);
+	memset(sx, 0, sizeof(*sx));
+	ck_assert_int_eq(pipe(pfd), 0);
+	sx->pid = fork();
+	ck_assert_int_ne(sx->pid, -1);
+	if (sx->pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		if (resource != NULL)
+			execl("/usr/bin/python3", "python3", script, "--mode", mode,
+			      "--peer", peer, "--jid", getenv(jv), "--password",
+			      getenv(pv), "--resource", resource, "--timeout", "40",
+			      (char *)NULL);
+		else
+			execl("/usr/bin/python3", "python3", script, "--mode", mode,
+			      "--peer", peer, "--jid", getenv(jv), "--password",
+			      getenv(pv), "--timeout", "40", (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	sx->fd = pfd[0];
+}
+
+/* Reads the peer's output until `word` appears (returns a pointer just
+ * after it) or ms pass (NULL). */
+static const char *
+slix_expect(struct slix *sx, const char *word, int ms)
+{
+	int64_t dl = now_ms() + ms;
+	const char *hit;
+
+	for (;;) {
+		struct pollfd p = { sx->fd, POLLIN, 0 };
+		ssize_t n;
+
+		sx->out[sx->len] = '\0';
+		if ((hit = strstr(sx->out, word)) != NULL)
+			return hit + strlen(word);
+		if (now_ms() >= dl || sx->len >= sizeof(sx->out) - 1)
+			return NULL;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = read(sx->fd, sx->out + sx->len, sizeof(sx->out) - 1 - sx->len);
+		if (n <= 0)
+			return NULL;
+		sx->len += (size_t)n;
+	}
+}
+
+/* Waits (bounded) for the peer to exit, keeping what it still prints;
+ * kills it by PID if it does not exit. */
+static int
+slix_wait(struct slix *sx, int ms)
+{
+	int64_t dl = now_ms() + ms;
+	int status = 0;
+
+	while (now_ms() < dl) {
+		if (waitpid(sx->pid, &status, WNOHANG) == sx->pid) {
+			slix_expect(sx, "\x01", 200); /* drain what is left */
+			close(sx->fd);
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		}
+		slix_expect(sx, "\x01", 50);
+	}
+	kill(sx->pid, SIGKILL);
+	waitpid(sx->pid, &status, 0);
+	close(sx->fd);
+	return -1;
+}
+
+/* The peer's full JID from its "ready <jid>" line. */
+static void
+slix_ready(struct slix *sx, char *jid, size_t len)
+{
+	const char *p = slix_expect(sx, "ready ", 30000);
+
+	ck_assert_msg(p != NULL, "slixmpp did not log in: %s", sx->out);
+	ck_assert_ptr_nonnull(slix_expect(sx, "\n", 1000));
+	snprintf(jid, len, "%.*s", (int)strcspn(p, "\r\n"), p);
+}
+
+START_TEST(test_ext_interop_slixmpp_disco_caps)
+{
+	cx_settings *sa = account(1, "slixcaps");
+	cx_client *a;
+	char *ajid, *ver = NULL, sjid[256], want[512];
+	cx_stanza *p = NULL;
+	struct slix sx;
+	cx_error err = CX_ERROR_INIT;
+
+	set(sa, "presence.initial", "false");
+	a = connect_with(sa);
+	ajid = cx_client_get_jid(a);
+	ck_assert_int_eq(cx_caps_enable(a, NULL, &err), CX_OK);
+	ck_assert_int_eq(cx_ping_enable_responder(a, &err), CX_OK);
+	ck_assert_int_eq(cx_version_enable_responder(a, "cxmpp-test", "1.0", NULL, &err), CX_OK);
+	ck_assert_int_eq(cx_disco_add_feature(a, "urn:example:interop", &err), CX_OK);
+	ck_assert_int_eq(cx_caps_get_ver(&ver, a, &err), CX_OK);
+
+	slix_start(&sx, "disco", ajid, 5, NULL);
+	slix_ready(&sx, sjid, sizeof(sjid));
+	ck_assert_int_eq(cx_stanza_new_presence(&p, sjid, NULL, &err), CX_OK);
+	ck_assert_int_eq(cx_caps_send_presence(a, p, &err), CX_OK);
+	snprintf(want, sizeof(want), "ver %s %s\n", ver, ver);
+	ck_assert_msg(slix_expect(&sx, want, 20000) != NULL,
+		      "slixmpp computed another ver: %s", sx.out);
+	ck_assert_ptr_nonnull(slix_expect(&sx, "\nok", 10000));
+	ck_assert_ptr_nonnull(strstr(sx.out, "feature urn:xmpp:ping\n"));
+	ck_assert_ptr_nonnull(strstr(sx.out, "feature jabber:iq:version\n"));
+	ck_assert_ptr_nonnull(strstr(sx.out, "feature http://jabber.org/protocol/caps\n"));
+	ck_assert_ptr_nonnull(strstr(sx.out, "feature urn:example:interop\n"));
+	{
+		int rc = slix_wait(&sx, 10000);
+
+		ck_assert_msg(rc == 0, "slixmpp exited with %d: %s", rc, sx.out);
+	}
+	cx_stanza_unref(p);
+	cx_free(ver);
+	cx_free(ajid);
+	cx_client_free(a);
+	cx_settings_unref(sa);
+}
+END_TEST
+
+START_TEST(test_ext_interop_slixmpp_carbons)
+{
+	cx_client *r1 = connect_account(3, "cx");
+	cx_client *other = connect_account(2, "carbonpeer");
+	char *r1jid = cx_client_get_jid(r1), *ojid = cx_client_get_jid(other);
+	char sjid[256];
+	struct seen sn;
+	struct slix sx;
+	cx_stanza *m = NULL;
+	cx_error err = CX_ERROR_INIT;
+
+	memset(&sn, 0, sizeof(sn));
+	ck_assert_int_ne(cx_carbons_on_carbon(r1, on_carbon, &sn, NULL), 0);
+	ck_assert_int_eq(cx_carbons_enable(r1, 1, CX_TIMEOUT_DEFAULT, &err), CX_OK);
+	slix_start(&sx, "carbons", ojid, 3, "slix");
+	slix_ready(&sx, sjid, sizeof(sjid));
+
+	/* slixmpp sent "from slix": a sent carbon here */
+	ck_assert_msg(wait_count(&sn.sent, 1, 10000) == 1, "no sent carbon of slixmpp's message");
+	ck_assert_str_eq(sn.body, "from slix");
+	/* a message to the slixmpp resource: a received carbon here */
+	ck_assert_int_eq(cx_stanza_new_message(&m, sjid, "chat", "to slix", &err), CX_OK);
+	ck_assert_int_eq(cx_client_send(other, m, &err), CX_OK);
+	cx_stanza_unref(m);
+	ck_assert_int_eq(wait_count(&sn.received, 1, 10000), 1);
+	ck_assert_str_eq(sn.body, "to slix");
+	/* and the other way round: slixmpp sees our carbons */
+	ck_assert_int_eq(cx_stanza_new_message(&m, ojid, "chat", "from cxmpp", &err), CX_OK);
+	ck_assert_int_eq(cx_client_send(r1, m, &err), CX_OK);
+	cx_stanza_unref(m);
+	ck_assert_int_eq(cx_stanza_new_message(&m, r1jid, "chat", "to cxmpp", &err), CX_OK);
+	ck_assert_int_eq(cx_client_send(other, m, &err), CX_OK);
+	cx_stanza_unref(m);
+	ck_assert_msg(slix_expect(&sx, "\nok", 20000) != NULL, "slixmpp: %s", sx.out);
+	ck_assert_ptr_nonnull(strstr(sx.out, "carbon-sent from cxmpp"));
+	ck_assert_ptr_nonnull(strstr(sx.out, "carbon-received to cxmpp"));
+	{
+		int rc = slix_wait(&sx, 10000);
+
+		ck_assert_msg(rc == 0, "slixmpp exited with %d: %s", rc, sx.out);
+	}
+	cx_free(r1jid);
+	cx_free(ojid);
+	cx_client_free(r1);
+	cx_client_free(other);
+}
+END_TEST
+
 static Suite *
 ext_suite(void)
 {
@@ -567,6 +764,12 @@ ext_suite(void)
 	tc = tcase_create("carbons");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_ext_carbons_two_resources_and_forgery);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("interop");
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, test_ext_interop_slixmpp_disco_caps);
+	tcase_add_test(tc, test_ext_interop_slixmpp_carbons);
 	suite_add_tcase(s, tc);
 	return s;
 }
