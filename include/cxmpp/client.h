@@ -123,7 +123,9 @@ CX_API cx_future *cx_client_connect_async(cx_client *client);
  * Closes the stream cleanly: flushes what is queued, sends
  * </stream:stream>, waits (bounded by CX_SETTING_TIMEOUT_MS, at most 5 s)
  * for the server's close, and joins the connection threads. Pending calls
- * fail with CX_ERR_DISCONNECTED. CX_ERR_STATE if not connected.
+ * fail with CX_ERR_DISCONNECTED. While a connect is under way, it cancels
+ * it (the connect fails) and returns CX_OK. CX_ERR_STATE when neither
+ * connected nor connecting.
  * @thread any, including a handler of this client; @blocks bounded
  */
 CX_API cx_status cx_client_disconnect(cx_client *client, cx_error *err);

@@ -80,6 +80,7 @@ cxi_error_set_errno(cx_error *err, cx_status status, int errnum,
 {
 	va_list ap;
 	char sys[128];
+	const char *desc;
 	size_t len;
 
 	if (err == NULL)
@@ -88,11 +89,12 @@ cxi_error_set_errno(cx_error *err, cx_status status, int errnum,
 	vset(err, status, fmt, ap);
 	va_end(ap);
 	err->sys_errno = errnum;
-	cxi_errno_str(errnum, sys, sizeof(sys));
+	/* GNU strerror_r may return a static string and leave sys alone. */
+	desc = cxi_errno_str(errnum, sys, sizeof(sys));
 	len = strlen(err->message);
 	if (len + 3 < sizeof(err->message))
 		snprintf(err->message + len, sizeof(err->message) - len, ": %s",
-			 sys);
+			 desc);
 	return status;
 }
 
