@@ -71,4 +71,3 @@ TESTS += tests/integration/check_ext
 tests_integration_check_ext_CFLAGS = $(CX_TEST_CFLAGS)
 tests_integration_check_ext_LDADD = $(CX_TEST_LIBS)
 EXTRA_DIST += tests/interop/slix_ext_peer.py
-EXTRA_DIST += tests/interop/slix_ext_peer.py
