@@ -10,13 +10,51 @@
  *    service + a node name), e.g.
  *        cx_pubsub_node_publish(&id, node, "item1", entry, NULL, &err);
  *
- * Asynchronous twins (a cx_future per request, whose value is the parsed
- * result, so that cx_future_then() gives the old library's callback per
- * request) are not provided yet: they need the client to parse a reply on
- * its reader thread before settling the call's future, which the public
- * client API cannot do today. Until then, run a blocking call on a thread
- * of your own, or use cx_client_call_async() with the request built by
- * hand.
+ * Asynchronous twins: every request has an `_async` twin taking the same
+ * arguments (without the out-parameters and `err`) and returning a
+ * cx_future whose value is the parsed result the blocking call would
+ * return, owned by the future (borrowed through cx_future_get_value while
+ * you hold a reference). The reply is parsed on the thread that settles
+ * the call (the client's reader) before the future settles. A stanza
+ * error fails the future with the same status and cx_error as the
+ * blocking call (cx_future_get_error: err->condition, err->app_condition,
+ * CX_ERR_NOT_SUPPORTED for <unsupported/>), and the error stanza stays
+ * readable as the failed future's value. A timeout, cx_future_cancel() or a
+ * disconnect settle it too. The blocking call is its twin's request plus a
+ * wait, converted by the same code. An _async twin returns NULL only when
+ * out of memory or when its arguments are invalid (the blocking twin
+ * returns the precise status for the same arguments).
+ *
+ * Callback per request (the old library paired each request with a
+ * callback): attach one with cx_future_then() and drop your reference;
+ * the callback runs once on the pool, whatever the outcome:
+ *
+ *     static void
+ *     on_items(cx_future *f, void *arg)
+ *     {
+ *             cx_error e = CX_ERROR_INIT;
+ *             const cx_pubsub_items *items = cx_future_get_value(f);
+ *
+ *             if (cx_future_get_error(f, &e) != CX_OK) {
+ *                     ... e.status, e.condition, e.app_condition ...
+ *                     return;
+ *             }
+ *             ... items->count, items->v[i].payload ...
+ *     }
+ *
+ *     cx_future *f = cx_pubsub_get_items_async(c, svc, "node", NULL);
+ *     if (f == NULL || cx_future_then(f, on_items, arg, arg_free, &err) != CX_OK)
+ *             ... out of memory or invalid arguments ...
+ *     cx_future_unref(f);
+ *
+ * (Inside on_items, `items` is valid until the callback returns; take a
+ * cx_future_ref() to keep it longer.) Several requests can be in flight
+ * on one client at once; their callbacks run in no guaranteed order.
+ * The multi-request walks (cx_pubsub_list_nodes with max_depth > 0, the
+ * pager, cx_pubsub_service_require's first call) are blocking only: their
+ * one-request building blocks (cx_pubsub_list_nodes_async,
+ * cx_pubsub_get_items_async with an RSM request, cx_pubsub_get_info_async)
+ * are asynchronous.
  *
  * Errors: every call fills `err` from the service's reply: err->condition
  * is the RFC 6120 condition, err->app_condition/app_ns the pubsub#errors
@@ -641,6 +679,147 @@ CX_API cx_handler_id cx_pubsub_node_on_event(cx_pubsub_node *n,
 CX_API cx_status cx_pep_publish(char **id, cx_client *c, const char *node,
 				const char *item_id, const xmlNode *payload,
 				const char *const *options, cx_error *err);
+
+/* ------------------------------------------------------------------------
+ * Asynchronous twins (see the top of this header). Each returns a future
+ * (one reference, owned by the caller: cx_future_unref) whose value, owned
+ * by the future, is given below; NULL when out of memory or the arguments
+ * are invalid. Every pointer argument is borrowed for the call only.
+ * @thread any, including handlers and then-callbacks
+ */
+
+/** Ids a publish returned (7.1.2); freed with cx_pubsub_published_free. */
+typedef struct cx_pubsub_published {
+	size_t count;
+	char **ids;
+} cx_pubsub_published;
+
+/** Frees a publish result (NULL ignored). @thread any */
+CX_API void cx_pubsub_published_free(cx_pubsub_published *p);
+
+/** Value: cx_pubsub_info *. */
+CX_API cx_future *cx_pubsub_get_info_async(cx_client *c, const char *service,
+					   const char *node);
+/** One level of cx_pubsub_list_nodes (max_depth 0). Value: cx_pubsub_node_list *. */
+CX_API cx_future *cx_pubsub_list_nodes_async(cx_client *c, const char *service,
+					     const char *node, size_t max_count);
+/** Value: cx_pubsub_subscriptions *. */
+CX_API cx_future *cx_pubsub_get_subscriptions_async(cx_client *c,
+						    const char *service,
+						    const char *node);
+/** Value: cx_pubsub_affiliations *. */
+CX_API cx_future *cx_pubsub_get_affiliations_async(cx_client *c,
+						   const char *service,
+						   const char *node);
+/** Value: cx_pubsub_subscriptions * (one entry). jid NULL: ours. */
+CX_API cx_future *cx_pubsub_subscribe_async(cx_client *c, const char *service,
+					    const char *node, const char *jid,
+					    const char *const *options);
+/** Value: none (NULL). */
+CX_API cx_future *cx_pubsub_unsubscribe_async(cx_client *c,
+					      const char *service,
+					      const char *node, const char *jid,
+					      const char *subid);
+/**
+ * Value: the reply cx_stanza *, which carries a data form: read it with
+ * cx_pubsub_form_of_reply(value).
+ */
+CX_API cx_future *cx_pubsub_get_options_async(cx_client *c,
+					      const char *service,
+					      const char *node, const char *jid,
+					      const char *subid);
+/** Value: none (NULL). */
+CX_API cx_future *cx_pubsub_set_options_async(cx_client *c,
+					      const char *service,
+					      const char *node, const char *jid,
+					      const char *subid,
+					      const char *const *options);
+/** Value: cx_pubsub_items *. A page: query->rsm. */
+CX_API cx_future *cx_pubsub_get_items_async(cx_client *c, const char *service,
+					    const char *node,
+					    const cx_pubsub_items_query *query);
+/** Value: the item id (char *: the service's, else item_id), or NULL. */
+CX_API cx_future *cx_pubsub_publish_async(cx_client *c, const char *service,
+					  const char *node,
+					  const char *item_id,
+					  const xmlNode *payload,
+					  const char *const *options);
+/** Value: cx_pubsub_published *. */
+CX_API cx_future *cx_pubsub_publish_many_async(cx_client *c,
+					       const char *service,
+					       const char *node, size_t n,
+					       const char *const *item_ids,
+					       const xmlNode *const *payloads,
+					       const char *const *options);
+/** Value: the item id, as cx_pubsub_publish_async. */
+CX_API cx_future *cx_pep_publish_async(cx_client *c, const char *node,
+				       const char *item_id,
+				       const xmlNode *payload,
+				       const char *const *options);
+/** Value: none (NULL). */
+CX_API cx_future *cx_pubsub_retract_async(cx_client *c, const char *service,
+					  const char *node,
+					  const char *item_id, int notify);
+/** Value: the node's name (char *). */
+CX_API cx_future *cx_pubsub_create_async(cx_client *c, const char *service,
+					 const char *node,
+					 const char *const *config);
+/** Value: the reply cx_stanza * with the form (cx_pubsub_form_of_reply). */
+CX_API cx_future *cx_pubsub_get_config_async(cx_client *c,
+					     const char *service,
+					     const char *node);
+/** Value: none (NULL). */
+CX_API cx_future *cx_pubsub_set_config_async(cx_client *c,
+					     const char *service,
+					     const char *node,
+					     const char *const *config);
+/** Value: none (NULL). */
+CX_API cx_future *cx_pubsub_delete_async(cx_client *c, const char *service,
+					 const char *node,
+					 const char *redirect);
+/** Value: none (NULL). */
+CX_API cx_future *cx_pubsub_purge_async(cx_client *c, const char *service,
+					const char *node);
+/** Value: cx_pubsub_subscriptions *. */
+CX_API cx_future *cx_pubsub_owner_get_subscriptions_async(cx_client *c,
+							  const char *service,
+							  const char *node);
+/** Value: none (NULL). */
+CX_API cx_future *cx_pubsub_owner_set_subscriptions_async(cx_client *c,
+							  const char *service,
+							  const char *node,
+							  const cx_pubsub_subscription *subs,
+							  size_t n);
+/** Value: cx_pubsub_affiliations *. */
+CX_API cx_future *cx_pubsub_owner_get_affiliations_async(cx_client *c,
+							 const char *service,
+							 const char *node);
+/** Value: none (NULL). */
+CX_API cx_future *cx_pubsub_owner_set_affiliations_async(cx_client *c,
+							 const char *service,
+							 const char *node,
+							 const cx_pubsub_affiliation_entry *affs,
+							 size_t n);
+
+/** @name Node handle operations, asynchronous (values as above) @{ */
+CX_API cx_future *cx_pubsub_node_publish_async(cx_pubsub_node *n,
+					       const char *item_id,
+					       const xmlNode *payload,
+					       const char *const *options);
+CX_API cx_future *cx_pubsub_node_retract_async(cx_pubsub_node *n,
+					       const char *item_id, int notify);
+CX_API cx_future *cx_pubsub_node_get_items_async(cx_pubsub_node *n,
+						 const cx_pubsub_items_query *query);
+CX_API cx_future *cx_pubsub_node_subscribe_async(cx_pubsub_node *n,
+						 const char *const *options);
+CX_API cx_future *cx_pubsub_node_unsubscribe_async(cx_pubsub_node *n,
+						   const char *subid);
+CX_API cx_future *cx_pubsub_node_create_async(cx_pubsub_node *n,
+					      const char *const *config);
+CX_API cx_future *cx_pubsub_node_delete_async(cx_pubsub_node *n,
+					      const char *redirect);
+CX_API cx_future *cx_pubsub_node_purge_async(cx_pubsub_node *n);
+/** @} */
 
 CX_END_DECLS
 

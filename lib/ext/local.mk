@@ -29,6 +29,12 @@ TESTS += tests/unit/ext/check_atom
 tests_unit_ext_check_atom_CFLAGS = $(CX_TEST_CFLAGS)
 tests_unit_ext_check_atom_LDADD = $(CX_TEST_LIBS)
 EXTRA_DIST += tests/data/pubsub
+# the pubsub client against a scripted service (async twins, hostile pagers)
+EXTRA_DIST += tests/hostile/pubsub_server.py
+check_PROGRAMS += tests/hostile/check_pubsub_hostile
+TESTS += tests/hostile/check_pubsub_hostile
+tests_hostile_check_pubsub_hostile_CFLAGS = $(CX_TEST_CFLAGS)
+tests_hostile_check_pubsub_hostile_LDADD = $(CX_TEST_LIBS)
 check_PROGRAMS += tests/integration/check_pubsub
 TESTS += tests/integration/check_pubsub
 tests_integration_check_pubsub_CFLAGS = $(CX_TEST_CFLAGS)

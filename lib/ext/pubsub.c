@@ -1,9 +1,18 @@
 /*
  * lib/ext/pubsub.c - XEP-0060/XEP-0163 use cases over the public client
- * API: build (pubsub_xml.c) -> cx_client_call -> parse; event dispatch;
- * service and node handles; the RSM pager.
+ * API: build (pubsub_xml.c) -> cx_client_call_async -> parse; event
+ * dispatch; service and node handles; the RSM pager.
  *
  * Design notes:
+ * - One code path per use case: a prep_* function builds the request and
+ *   names its conversion; the _async twin maps the call's future with it
+ *   (cx_future_map, so parsing happens on the reader thread before the
+ *   future settles), and the blocking call waits on the call's future and
+ *   runs the same conversion itself, so that it owns the result (a
+ *   future cannot hand its value over). cx_future_map rather than
+ *   cx_client_call_async_map because the conversion must also see stanza
+ *   errors, to turn pubsub#errors <unsupported/> into CX_ERR_NOT_SUPPORTED
+ *   exactly as the blocking call does.
  * - Event attribution: a handler registered for a service only sees events
  *   whose 'from' is that service (or, for a PEP service given as a bare
  *   JID, that bare JID or one of its full JIDs). Anyone can send us a
@@ -28,58 +37,556 @@
 #include "lib/ext/pubsub_util.h"
 #include "lib/ext/pubsub_xml.h"
 
-/* ---- the round trip ------------------------------------------------- */
+/* ---- one request, blocking or async ------------------------------------ */
 
-/* Sends iq (consumed) and returns the reply; a stanza error is mapped with
- * the pubsub#errors conditions. */
-static cx_status
-roundtrip(cx_stanza **reply, cx_client *c, cx_stanza *iq, cx_error *err)
+/*
+ * A request: the iq to send and what to make of its result. The same
+ * request runs both ways: req_async() sends it and maps the call's future
+ * with convert() (on the thread that settles the call: the reader, or the
+ * timer for a timeout); req_call() sends it, waits, and runs the very same
+ * convert() on the settled call future, so that the blocking caller owns
+ * the value (a future cannot hand its value over).
+ */
+typedef struct req req;
+typedef cx_status (*conv_fn)(void **value, void (**value_free)(void *),
+			     cx_stanza *reply, const req *q, cx_error *err);
+
+struct req {
+	cx_stanza *iq;
+	conv_fn conv;       /* NULL: the result carries nothing */
+	char *node;         /* context some conversions need */
+	char *jid;
+	char *item_id;
+	size_t max_count;
+};
+
+static void
+req_clear(req *q)
 {
-	cx_stanza *r = NULL;
-	cx_status st;
+	cx_stanza_unref(q->iq);
+	free(q->node);
+	free(q->jid);
+	free(q->item_id);
+	memset(q, 0, sizeof(*q));
+}
 
-	*reply = NULL;
-	if (c == NULL) {
-		cx_stanza_unref(iq);
-		return cxi_error_set(err, CX_ERR_INVALID, "pubsub: no client");
-	}
-	st = cx_client_call(&r, c, iq, CX_TIMEOUT_DEFAULT, err);
-	cx_stanza_unref(iq);
+static void
+req_free(void *p)
+{
+	req_clear(p);
+	free(p);
+}
+
+static void
+stanza_value_free(void *v)
+{
+	cx_stanza_unref(v);
+}
+
+/*
+ * The settled call `src` as the request's outcome: the converted result,
+ * or the failure, with a stanza error read for its pubsub#errors condition
+ * (CX_ERR_NOT_SUPPORTED for <unsupported/>); the error stanza stays the
+ * value of a failure, as with cx_client_call_async.
+ */
+static cx_status
+convert(void **value, void (**value_free)(void *), cx_future *src,
+	const req *q, cx_error *err)
+{
+	cx_stanza *r = cx_future_get_value(src);
+	cx_status st = cx_future_get_error(src, err);
+
+	*value = NULL;
+	*value_free = NULL;
+	if (st == CX_OK)
+		return q->conv != NULL ? q->conv(value, value_free, r, q, err) : CX_OK;
 	if (st == CX_ERR_STANZA_ERROR && r != NULL) {
 		st = cxi_pubsub_reply_error(r, err);
-		cx_stanza_unref(r);
-		return st;
+		*value = cx_stanza_ref(r);
+		*value_free = stanza_value_free;
 	}
-	if (st != CX_OK) {
-		cx_stanza_unref(r);
-		return st;
-	}
-	*reply = r;
+	return st;
+}
+
+static cx_status
+map_convert(void **value, void (**value_free)(void *), cx_future *src,
+	    void *arg, cx_error *err)
+{
+	return convert(value, value_free, src, arg, err);
+}
+
+/* Sends q->iq; *call receives the call's future. */
+static cx_status
+req_send(cx_future **call, cx_client *c, req *q, cx_error *err)
+{
+	*call = NULL;
+	if (c == NULL)
+		return cxi_error_set(err, CX_ERR_INVALID, "pubsub: no client");
+	*call = cx_client_call_async(c, q->iq, CX_TIMEOUT_DEFAULT);
+	if (*call == NULL)
+		return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
 	return CX_OK;
 }
 
-/* Round trip whose result carries nothing we need. */
-static cx_status
-call_void(cx_client *c, cx_stanza *iq, cx_status built, cx_error *err)
+/* The async path; consumes q (moved to the heap, owned by the future). */
+static cx_future *
+req_async(cx_client *c, req *q, cx_status built)
 {
-	cx_stanza *r = NULL;
-	cx_status st;
+	cx_future *call = NULL, *f = NULL;
+	req *h = NULL;
 
-	if (built != CX_OK)
-		return built;
-	st = roundtrip(&r, c, iq, err);
-	cx_stanza_unref(r);
+	if (built != CX_OK || req_send(&call, c, q, NULL) != CX_OK)
+		goto out;
+	if ((h = malloc(sizeof(*h))) == NULL) {
+		cx_future_cancel(call);
+		goto out;
+	}
+	*h = *q;
+	memset(q, 0, sizeof(*q));
+	f = cx_future_map(call, map_convert, h, req_free);
+	if (f == NULL) {
+		req_free(h);
+		cx_future_cancel(call);
+	}
+out:
+	cx_future_unref(call);
+	req_clear(q);
+	return f;
+}
+
+/* The blocking path; consumes q. *value (may be NULL) receives the result. */
+static cx_status
+req_call(void **value, cx_client *c, req *q, cx_status built, cx_error *err)
+{
+	cx_future *call = NULL;
+	void *v = NULL;
+	void (*vf)(void *) = NULL;
+	cx_status st = built;
+
+	if (value != NULL)
+		*value = NULL;
+	if (st != CX_OK || (st = req_send(&call, c, q, err)) != CX_OK)
+		goto out;
+	/* The call's deadline settles it (timer thread): the wait is bounded. */
+	cx_future_wait(call, CX_TIMEOUT_INFINITE, NULL);
+	st = convert(&v, &vf, call, q, err);
+	if (st == CX_OK && value != NULL) {
+		*value = v;
+	} else if (v != NULL && vf != NULL) {
+		vf(v);
+	}
+out:
+	cx_future_unref(call);
+	req_clear(q);
 	return st;
+}
+
+static cx_status
+req_ctx(req *q, const char *node, const char *jid, const char *item_id,
+	cx_error *err)
+{
+	if (cxi_px_strdup(&q->node, node, err) != CX_OK ||
+	    cxi_px_strdup(&q->jid, jid, err) != CX_OK ||
+	    cxi_px_strdup(&q->item_id, item_id, err) != CX_OK)
+		return CX_ERR_NOMEM;
+	return CX_OK;
 }
 
 static char *
 our_bare_jid(cx_client *c)
 {
-	char *full = cx_client_get_jid(c), *slash;
+	char *full = c ? cx_client_get_jid(c) : NULL, *slash;
 
 	if (full != NULL && (slash = strchr(full, '/')) != NULL)
 		*slash = '\0';
 	return full;
+}
+
+/* ---- conversions --------------------------------------------------------- */
+
+static void
+info_value_free(void *v)
+{
+	cx_pubsub_info_free(v);
+}
+
+static void
+subs_value_free(void *v)
+{
+	cx_pubsub_subscriptions_free(v);
+}
+
+static void
+affs_value_free(void *v)
+{
+	cx_pubsub_affiliations_free(v);
+}
+
+static void
+items_value_free(void *v)
+{
+	cx_pubsub_items_free(v);
+}
+
+static void
+list_value_free(void *v)
+{
+	cx_pubsub_node_list_free(v);
+}
+
+static void
+published_value_free(void *v)
+{
+	cx_pubsub_published_free(v);
+}
+
+static cx_status
+conv_info(void **value, void (**value_free)(void *), cx_stanza *reply,
+	  const req *q, cx_error *err)
+{
+	cx_pubsub_info *info = NULL;
+	cx_status st = cxi_pubsub_parse_info(&info, reply, err);
+
+	(void)q;
+	*value = info;
+	*value_free = info_value_free;
+	return st;
+}
+
+static cx_status
+conv_disco_items(void **value, void (**value_free)(void *), cx_stanza *reply,
+		 const req *q, cx_error *err)
+{
+	cx_pubsub_node_list *l = calloc(1, sizeof(*l));
+	cx_status st;
+
+	if (l == NULL)
+		return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
+	st = cxi_pubsub_parse_disco_items(l, reply, 0, q->max_count, err);
+	if (st != CX_OK) {
+		cx_pubsub_node_list_free(l);
+		return st;
+	}
+	*value = l;
+	*value_free = list_value_free;
+	return CX_OK;
+}
+
+static cx_status
+conv_subs(void **value, void (**value_free)(void *), cx_stanza *reply,
+	  const req *q, cx_error *err)
+{
+	cx_pubsub_subscriptions *l = NULL;
+	cx_status st = cxi_pubsub_parse_subscriptions(&l, reply, 0, err);
+
+	(void)q;
+	*value = l;
+	*value_free = subs_value_free;
+	return st;
+}
+
+static cx_status
+conv_owner_subs(void **value, void (**value_free)(void *), cx_stanza *reply,
+		const req *q, cx_error *err)
+{
+	cx_pubsub_subscriptions *l = NULL;
+	cx_status st = cxi_pubsub_parse_subscriptions(&l, reply, 1, err);
+	size_t i;
+
+	*value = l;
+	*value_free = subs_value_free;
+	/* Prosody leaves out the node on the owner's list: it is ours. */
+	for (i = 0; st == CX_OK && i < l->count; i++)
+		if (l->v[i].node == NULL && q->node != NULL &&
+		    (l->v[i].node = strdup(q->node)) == NULL)
+			st = cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
+	return st;
+}
+
+static cx_status
+conv_subscribe(void **value, void (**value_free)(void *), cx_stanza *reply,
+	       const req *q, cx_error *err)
+{
+	cx_pubsub_subscriptions *l = NULL;
+	cx_status st = cxi_pubsub_parse_subscribe(&l, reply, q->node, q->jid, err);
+
+	*value = l;
+	*value_free = subs_value_free;
+	return st;
+}
+
+static cx_status
+conv_affs(void **value, void (**value_free)(void *), cx_stanza *reply,
+	  const req *q, cx_error *err)
+{
+	cx_pubsub_affiliations *l = NULL;
+	cx_status st = cxi_pubsub_parse_affiliations(&l, reply, q->max_count != 0,
+						    err);
+
+	*value = l;
+	*value_free = affs_value_free;
+	return st;
+}
+
+static cx_status
+conv_items(void **value, void (**value_free)(void *), cx_stanza *reply,
+	   const req *q, cx_error *err)
+{
+	cx_pubsub_items *it = NULL;
+	cx_status st = cxi_pubsub_parse_items(&it, reply, err);
+
+	(void)q;
+	*value = it;
+	*value_free = items_value_free;
+	return st;
+}
+
+/* A reply that must carry a data form: the value is the reply itself. */
+static cx_status
+conv_form(void **value, void (**value_free)(void *), cx_stanza *reply,
+	  const req *q, cx_error *err)
+{
+	(void)q;
+	if (cx_pubsub_form_of_reply(reply) == NULL)
+		return cxi_error_set(err, CX_ERR_PROTOCOL,
+				     "malformed pubsub reply: no data form");
+	*value = cx_stanza_ref(reply);
+	*value_free = stanza_value_free;
+	return CX_OK;
+}
+
+static cx_status
+conv_published(void **value, void (**value_free)(void *), cx_stanza *reply,
+	       const req *q, cx_error *err)
+{
+	cx_pubsub_published *p = calloc(1, sizeof(*p));
+	cx_status st;
+
+	(void)q;
+	if (p == NULL)
+		return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
+	st = cxi_pubsub_parse_publish(&p->ids, &p->count, reply, err);
+	*value = p;
+	*value_free = published_value_free;
+	return st;
+}
+
+/* One item: its id, the service's or, if it said none, the one we gave. */
+static cx_status
+conv_published_one(void **value, void (**value_free)(void *),
+		   cx_stanza *reply, const req *q, cx_error *err)
+{
+	char **v = NULL, *id = NULL;
+	size_t n = 0, i;
+	cx_status st = cxi_pubsub_parse_publish(&v, &n, reply, err);
+
+	if (st != CX_OK)
+		return st;
+	if (n > 0) {
+		id = v[0];
+		v[0] = NULL;
+	} else if (q->item_id != NULL && (id = strdup(q->item_id)) == NULL) {
+		st = cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	*value = id;
+	*value_free = free;
+	return st;
+}
+
+static cx_status
+conv_create(void **value, void (**value_free)(void *), cx_stanza *reply,
+	    const req *q, cx_error *err)
+{
+	char *name = NULL;
+	cx_status st = cxi_pubsub_parse_create(&name, reply, err);
+
+	if (st != CX_OK)
+		return st;
+	if (name == NULL && q->node != NULL && (name = strdup(q->node)) == NULL)
+		return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
+	if (name == NULL)
+		return cxi_error_set(err, CX_ERR_PROTOCOL,
+				     "malformed pubsub reply: instant node without a name");
+	*value = name;
+	*value_free = free;
+	return CX_OK;
+}
+
+void
+cx_pubsub_published_free(cx_pubsub_published *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->count; i++)
+		free(p->ids[i]);
+	free(p->ids);
+	free(p);
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+/*
+ * Each use case is a prep_* function that builds the iq and fills the
+ * request; the public blocking call and its _async twin both run it and
+ * differ only in req_call / req_async.
+ */
+
+static cx_status
+prep_info(req *q, const char *service, const char *node, cx_error *err)
+{
+	q->conv = conv_info;
+	return cxi_pubsub_build_disco(&q->iq, service, node, 0, err);
+}
+
+static cx_status
+prep_disco_items(req *q, const char *service, const char *node,
+		 size_t max_count, cx_error *err)
+{
+	if (max_count == 0)
+		return cxi_error_set(err, CX_ERR_INVALID, "list_nodes: max_count is 0");
+	q->conv = conv_disco_items;
+	q->max_count = max_count;
+	return cxi_pubsub_build_disco(&q->iq, service, node, 1, err);
+}
+
+static cx_status
+prep_subs(req *q, const char *service, const char *node, int owner,
+	  cx_error *err)
+{
+	cx_status st;
+
+	q->conv = owner ? conv_owner_subs : conv_subs;
+	if (owner && node == NULL)
+		return cxi_error_set(err, CX_ERR_INVALID, "owner subscriptions: no node");
+	if ((st = req_ctx(q, node, NULL, NULL, err)) != CX_OK)
+		return st;
+	return cxi_pubsub_build_subscriptions(&q->iq, service, node, owner, err);
+}
+
+static cx_status
+prep_affs(req *q, const char *service, const char *node, int owner,
+	  cx_error *err)
+{
+	q->conv = conv_affs;
+	q->max_count = owner != 0; /* tells conv_affs which list */
+	return cxi_pubsub_build_affiliations(&q->iq, service, node, owner, err);
+}
+
+/* jid NULL: our bare JID (copied into q->jid). */
+static cx_status
+fill_jid(req *q, cx_client *c, const char *jid, const char *what,
+	 cx_error *err)
+{
+	if (jid != NULL)
+		return cxi_px_strdup(&q->jid, jid, err);
+	if ((q->jid = our_bare_jid(c)) == NULL)
+		return cxi_error_set(err, CX_ERR_STATE, "%s: not connected", what);
+	return CX_OK;
+}
+
+static cx_status
+prep_subscribe(req *q, cx_client *c, const char *service, const char *node,
+	       const char *jid, const char *const *options, cx_error *err)
+{
+	cx_status st;
+
+	q->conv = conv_subscribe;
+	if ((st = fill_jid(q, c, jid, "subscribe", err)) != CX_OK ||
+	    (st = cxi_px_strdup(&q->node, node, err)) != CX_OK)
+		return st;
+	return cxi_pubsub_build_subscribe(&q->iq, service, node, q->jid,
+					  options, err);
+}
+
+static cx_status
+prep_unsubscribe(req *q, cx_client *c, const char *service, const char *node,
+		 const char *jid, const char *subid, cx_error *err)
+{
+	cx_status st;
+
+	if ((st = fill_jid(q, c, jid, "unsubscribe", err)) != CX_OK)
+		return st;
+	return cxi_pubsub_build_unsubscribe(&q->iq, service, node, q->jid,
+					    subid, err);
+}
+
+static cx_status
+prep_options(req *q, cx_client *c, const char *service, const char *node,
+	     const char *jid, const char *subid, const char *const *options,
+	     cx_error *err)
+{
+	cx_status st;
+
+	if ((st = fill_jid(q, c, jid, "options", err)) != CX_OK)
+		return st;
+	if (options == NULL)
+		q->conv = conv_form; /* a get */
+	return cxi_pubsub_build_options(&q->iq, service, node, q->jid, subid,
+					options, err);
+}
+
+static cx_status
+prep_items(req *q, const char *service, const char *node,
+	   const cx_pubsub_items_query *query, cx_error *err)
+{
+	q->conv = conv_items;
+	return cxi_pubsub_build_items(&q->iq, service, node, query, err);
+}
+
+static cx_status
+prep_publish(req *q, const char *service, const char *node, size_t n,
+	     const char *const *item_ids, const xmlNode *const *payloads,
+	     const char *const *options, cx_error *err)
+{
+	q->conv = conv_published;
+	return cxi_pubsub_build_publish(&q->iq, service, node, n, item_ids,
+					payloads, options, err);
+}
+
+static cx_status
+prep_publish_one(req *q, const char *service, const char *node,
+		 const char *item_id, const xmlNode *payload,
+		 const char *const *options, cx_error *err)
+{
+	const char *ids[1] = { item_id };
+	const xmlNode *pl[1] = { payload };
+	cx_status st;
+
+	q->conv = conv_published_one;
+	if ((st = req_ctx(q, NULL, NULL, item_id, err)) != CX_OK)
+		return st;
+	return cxi_pubsub_build_publish(&q->iq, service, node, 1, ids,
+					payload != NULL ? pl : NULL, options,
+					err);
+}
+
+static cx_status
+prep_create(req *q, const char *service, const char *node,
+	    const char *const *config, cx_error *err)
+{
+	cx_status st;
+
+	q->conv = conv_create;
+	if ((st = req_ctx(q, node, NULL, NULL, err)) != CX_OK)
+		return st;
+	return cxi_pubsub_build_create(&q->iq, service, node, config, err);
+}
+
+static cx_status
+prep_set_config(req *q, const char *service, const char *node,
+		const char *const *config, cx_error *err)
+{
+	static const char *const none[] = { NULL };
+
+	if (node == NULL)
+		return cxi_error_set(err, CX_ERR_INVALID, "set_config: no node");
+	return cxi_pubsub_build_configure(&q->iq, service, node,
+					  config ? config : none, err);
 }
 
 /* ---- entity use cases ----------------------------------------------- */
@@ -88,19 +595,29 @@ cx_status
 cx_pubsub_get_info(cx_pubsub_info **out, cx_client *c, const char *service,
 		   const char *node, cx_error *err)
 {
-	cx_stanza *iq = NULL, *r = NULL;
-	cx_status st;
+	req q = { 0 };
 
 	if (out == NULL)
 		return cxi_error_set(err, CX_ERR_INVALID, "out is NULL");
-	*out = NULL;
-	if ((st = cxi_pubsub_build_disco(&iq, service, node, 0, err)) != CX_OK)
-		return st;
-	if ((st = roundtrip(&r, c, iq, err)) != CX_OK)
-		return st;
-	st = cxi_pubsub_parse_info(out, r, err);
-	cx_stanza_unref(r);
-	return st;
+	return req_call((void **)out, c, &q, prep_info(&q, service, node, err), err);
+}
+
+cx_future *
+cx_pubsub_get_info_async(cx_client *c, const char *service, const char *node)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_info(&q, service, node, NULL));
+}
+
+cx_future *
+cx_pubsub_list_nodes_async(cx_client *c, const char *service,
+			   const char *node, size_t max_count)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_disco_items(&q, service, node, max_count,
+						 NULL));
 }
 
 static int
@@ -116,46 +633,67 @@ visited(const cx_pubsub_node_list *l, size_t upto, const char *jid,
 	return 0;
 }
 
+/* Appends one level's entries (from `level`) to l at `depth`, bounded. */
+static cx_status
+append_level(cx_pubsub_node_list *l, cx_pubsub_node_list *level, int depth,
+	     size_t max_count, cx_error *err)
+{
+	size_t i;
+	cx_pubsub_node_entry *v;
+
+	for (i = 0; i < level->count; i++) {
+		if (l->count >= max_count) {
+			l->truncated = 1;
+			break;
+		}
+		v = realloc(l->v, (l->count + 1) * sizeof(*v));
+		if (v == NULL)
+			return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
+		l->v = v;
+		v[l->count] = level->v[i];
+		v[l->count].depth = depth;
+		memset(&level->v[i], 0, sizeof(level->v[i]));
+		l->count++;
+	}
+	if (level->truncated)
+		l->truncated = 1;
+	return CX_OK;
+}
+
 cx_status
 cx_pubsub_list_nodes(cx_pubsub_node_list **out, cx_client *c,
 		     const char *service, const char *node, int max_depth,
 		     size_t max_count, cx_error *err)
 {
-	cx_pubsub_node_list *l;
-	cx_stanza *iq = NULL, *r = NULL;
+	cx_pubsub_node_list *l = NULL, *level = NULL;
 	size_t level_start = 0, level_end, i;
 	int depth;
+	req q = { 0 };
 	cx_status st;
 
 	if (out == NULL || max_count == 0 || max_depth < 0)
 		return cxi_error_set(err, CX_ERR_INVALID, "list_nodes: bad arguments");
 	*out = NULL;
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
-	if ((st = cxi_pubsub_build_disco(&iq, service, node, 1, err)) != CX_OK ||
-	    (st = roundtrip(&r, c, iq, err)) != CX_OK)
-		goto fail;
-	st = cxi_pubsub_parse_disco_items(l, r, 0, max_count, err);
-	cx_stanza_unref(r);
-	if (st != CX_OK)
-		goto fail;
+	st = prep_disco_items(&q, service, node, max_count, err);
+	if ((st = req_call((void **)&l, c, &q, st, err)) != CX_OK)
+		return st;
 	for (depth = 1; depth <= max_depth && !l->truncated; depth++) {
 		level_end = l->count;
 		for (i = level_start; i < level_end && !l->truncated; i++) {
-			char *jid = l->v[i].jid, *n = l->v[i].node;
+			const char *jid = l->v[i].jid, *n = l->v[i].node;
 
 			if (n == NULL || visited(l, i, jid, n) ||
 			    (node != NULL && strcmp(n, node) == 0))
 				continue;
-			if ((st = cxi_pubsub_build_disco(&iq, jid, n, 1, err)) != CX_OK)
-				goto fail;
-			st = roundtrip(&r, c, iq, err);
+			st = prep_disco_items(&q, jid, n, max_count, err);
+			st = req_call((void **)&level, c, &q, st, err);
 			if (st == CX_ERR_STANZA_ERROR || st == CX_ERR_NOT_SUPPORTED)
 				continue; /* a leaf that does not list children */
 			if (st != CX_OK)
 				goto fail;
-			st = cxi_pubsub_parse_disco_items(l, r, depth, max_count, err);
-			cx_stanza_unref(r);
+			st = append_level(l, level, depth, max_count, err);
+			cx_pubsub_node_list_free(level);
+			level = NULL;
 			if (st != CX_OK)
 				goto fail;
 		}
@@ -175,18 +713,21 @@ cx_pubsub_get_subscriptions(cx_pubsub_subscriptions **out, cx_client *c,
 			    const char *service, const char *node,
 			    cx_error *err)
 {
-	cx_stanza *iq = NULL, *r = NULL;
-	cx_status st;
+	req q = { 0 };
 
 	if (out == NULL)
 		return cxi_error_set(err, CX_ERR_INVALID, "out is NULL");
-	*out = NULL;
-	if ((st = cxi_pubsub_build_subscriptions(&iq, service, node, 0, err)) != CX_OK ||
-	    (st = roundtrip(&r, c, iq, err)) != CX_OK)
-		return st;
-	st = cxi_pubsub_parse_subscriptions(out, r, 0, err);
-	cx_stanza_unref(r);
-	return st;
+	return req_call((void **)out, c, &q,
+			prep_subs(&q, service, node, 0, err), err);
+}
+
+cx_future *
+cx_pubsub_get_subscriptions_async(cx_client *c, const char *service,
+				  const char *node)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_subs(&q, service, node, 0, NULL));
 }
 
 cx_status
@@ -194,18 +735,21 @@ cx_pubsub_get_affiliations(cx_pubsub_affiliations **out, cx_client *c,
 			   const char *service, const char *node,
 			   cx_error *err)
 {
-	cx_stanza *iq = NULL, *r = NULL;
-	cx_status st;
+	req q = { 0 };
 
 	if (out == NULL)
 		return cxi_error_set(err, CX_ERR_INVALID, "out is NULL");
-	*out = NULL;
-	if ((st = cxi_pubsub_build_affiliations(&iq, service, node, 0, err)) != CX_OK ||
-	    (st = roundtrip(&r, c, iq, err)) != CX_OK)
-		return st;
-	st = cxi_pubsub_parse_affiliations(out, r, 0, err);
-	cx_stanza_unref(r);
-	return st;
+	return req_call((void **)out, c, &q,
+			prep_affs(&q, service, node, 0, err), err);
+}
+
+cx_future *
+cx_pubsub_get_affiliations_async(cx_client *c, const char *service,
+				 const char *node)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_affs(&q, service, node, 0, NULL));
 }
 
 /* ---- subscriber use cases ------------------------------------------- */
@@ -215,38 +759,45 @@ cx_pubsub_subscribe(cx_pubsub_subscriptions **out, cx_client *c,
 		    const char *service, const char *node, const char *jid,
 		    const char *const *options, cx_error *err)
 {
-	cx_stanza *iq = NULL, *r = NULL;
-	char *me = NULL;
-	cx_status st;
+	req q = { 0 };
 
 	if (out == NULL)
 		return cxi_error_set(err, CX_ERR_INVALID, "out is NULL");
-	*out = NULL;
-	if (jid == NULL && (jid = me = our_bare_jid(c)) == NULL)
-		return cxi_error_set(err, CX_ERR_STATE, "subscribe: not connected");
-	st = cxi_pubsub_build_subscribe(&iq, service, node, jid, options, err);
-	if (st == CX_OK && (st = roundtrip(&r, c, iq, err)) == CX_OK) {
-		st = cxi_pubsub_parse_subscribe(out, r, node, jid, err);
-		cx_stanza_unref(r);
-	}
-	free(me);
-	return st;
+	return req_call((void **)out, c, &q,
+			prep_subscribe(&q, c, service, node, jid, options, err),
+			err);
+}
+
+cx_future *
+cx_pubsub_subscribe_async(cx_client *c, const char *service, const char *node,
+			  const char *jid, const char *const *options)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_subscribe(&q, c, service, node, jid,
+					       options, NULL));
 }
 
 cx_status
 cx_pubsub_unsubscribe(cx_client *c, const char *service, const char *node,
 		      const char *jid, const char *subid, cx_error *err)
 {
-	cx_stanza *iq = NULL;
-	char *me = NULL;
-	cx_status st;
+	req q = { 0 };
 
-	if (jid == NULL && (jid = me = our_bare_jid(c)) == NULL)
-		return cxi_error_set(err, CX_ERR_STATE, "unsubscribe: not connected");
-	st = cxi_pubsub_build_unsubscribe(&iq, service, node, jid, subid, err);
-	st = call_void(c, iq, st, err);
-	free(me);
-	return st;
+	return req_call(NULL, c, &q,
+			prep_unsubscribe(&q, c, service, node, jid, subid, err),
+			err);
+}
+
+cx_future *
+cx_pubsub_unsubscribe_async(cx_client *c, const char *service,
+			    const char *node, const char *jid,
+			    const char *subid)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_unsubscribe(&q, c, service, node, jid,
+						 subid, NULL));
 }
 
 cx_status
@@ -254,28 +805,29 @@ cx_pubsub_get_options(xmlNodePtr *form, cx_stanza **reply, cx_client *c,
 		      const char *service, const char *node, const char *jid,
 		      const char *subid, cx_error *err)
 {
-	cx_stanza *iq = NULL, *r = NULL;
-	char *me = NULL;
+	req q = { 0 };
 	cx_status st;
 
 	if (form == NULL || reply == NULL)
 		return cxi_error_set(err, CX_ERR_INVALID, "form or reply is NULL");
 	*form = NULL;
-	*reply = NULL;
-	if (jid == NULL && (jid = me = our_bare_jid(c)) == NULL)
-		return cxi_error_set(err, CX_ERR_STATE, "options: not connected");
-	st = cxi_pubsub_build_options(&iq, service, node, jid, subid, NULL, err);
-	free(me);
-	if (st != CX_OK || (st = roundtrip(&r, c, iq, err)) != CX_OK)
-		return st;
-	*form = cx_pubsub_form_of_reply(r);
-	if (*form == NULL) {
-		cx_stanza_unref(r);
-		return cxi_error_set(err, CX_ERR_PROTOCOL,
-				     "malformed pubsub reply: no options form");
-	}
-	*reply = r;
-	return CX_OK;
+	st = req_call((void **)reply, c, &q,
+		      prep_options(&q, c, service, node, jid, subid, NULL, err),
+		      err);
+	if (st == CX_OK)
+		*form = cx_pubsub_form_of_reply(*reply);
+	return st;
+}
+
+cx_future *
+cx_pubsub_get_options_async(cx_client *c, const char *service,
+			    const char *node, const char *jid,
+			    const char *subid)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_options(&q, c, service, node, jid, subid,
+					     NULL, NULL));
 }
 
 cx_status
@@ -283,18 +835,25 @@ cx_pubsub_set_options(cx_client *c, const char *service, const char *node,
 		      const char *jid, const char *subid,
 		      const char *const *options, cx_error *err)
 {
-	cx_stanza *iq = NULL;
-	char *me = NULL;
-	cx_status st;
 	static const char *const none[] = { NULL };
+	req q = { 0 };
 
-	if (jid == NULL && (jid = me = our_bare_jid(c)) == NULL)
-		return cxi_error_set(err, CX_ERR_STATE, "options: not connected");
-	st = cxi_pubsub_build_options(&iq, service, node, jid, subid,
-				      options ? options : none, err);
-	st = call_void(c, iq, st, err);
-	free(me);
-	return st;
+	return req_call(NULL, c, &q,
+			prep_options(&q, c, service, node, jid, subid,
+				     options ? options : none, err),
+			err);
+}
+
+cx_future *
+cx_pubsub_set_options_async(cx_client *c, const char *service,
+			    const char *node, const char *jid,
+			    const char *subid, const char *const *options)
+{
+	static const char *const none[] = { NULL };
+	req q = { 0 };
+
+	return req_async(c, &q, prep_options(&q, c, service, node, jid, subid,
+					     options ? options : none, NULL));
 }
 
 cx_status
@@ -302,18 +861,21 @@ cx_pubsub_get_items(cx_pubsub_items **out, cx_client *c, const char *service,
 		    const char *node, const cx_pubsub_items_query *query,
 		    cx_error *err)
 {
-	cx_stanza *iq = NULL, *r = NULL;
-	cx_status st;
+	req q = { 0 };
 
 	if (out == NULL)
 		return cxi_error_set(err, CX_ERR_INVALID, "out is NULL");
-	*out = NULL;
-	if ((st = cxi_pubsub_build_items(&iq, service, node, query, err)) != CX_OK ||
-	    (st = roundtrip(&r, c, iq, err)) != CX_OK)
-		return st;
-	st = cxi_pubsub_parse_items(out, r, err);
-	cx_stanza_unref(r);
-	return st;
+	return req_call((void **)out, c, &q,
+			prep_items(&q, service, node, query, err), err);
+}
+
+cx_future *
+cx_pubsub_get_items_async(cx_client *c, const char *service, const char *node,
+			  const cx_pubsub_items_query *query)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_items(&q, service, node, query, NULL));
 }
 
 /* ---- the pager ------------------------------------------------------ */
@@ -450,33 +1012,39 @@ cx_pubsub_publish_many(char ***ids, size_t *n_ids, cx_client *c,
 		       const xmlNode *const *payloads,
 		       const char *const *options, cx_error *err)
 {
-	cx_stanza *iq = NULL, *r = NULL;
-	char **v = NULL;
-	size_t nv = 0, i;
+	cx_pubsub_published *p = NULL;
+	req q = { 0 };
 	cx_status st;
 
 	if (ids)
 		*ids = NULL;
 	if (n_ids)
 		*n_ids = 0;
-	if ((st = cxi_pubsub_build_publish(&iq, service, node, n, item_ids,
-					   payloads, options, err)) != CX_OK ||
-	    (st = roundtrip(&r, c, iq, err)) != CX_OK)
+	st = prep_publish(&q, service, node, n, item_ids, payloads, options, err);
+	if ((st = req_call((void **)&p, c, &q, st, err)) != CX_OK)
 		return st;
-	st = cxi_pubsub_parse_publish(&v, &nv, r, err);
-	cx_stanza_unref(r);
-	if (st != CX_OK)
-		return st;
-	if (ids) {
-		*ids = v;
-	} else {
-		for (i = 0; i < nv; i++)
-			free(v[i]);
-		free(v);
-	}
 	if (n_ids)
-		*n_ids = nv;
+		*n_ids = p->count;
+	if (ids) {
+		*ids = p->ids;
+		p->ids = NULL;
+		p->count = 0;
+	}
+	cx_pubsub_published_free(p);
 	return CX_OK;
+}
+
+cx_future *
+cx_pubsub_publish_many_async(cx_client *c, const char *service,
+			     const char *node, size_t n,
+			     const char *const *item_ids,
+			     const xmlNode *const *payloads,
+			     const char *const *options)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_publish(&q, service, node, n, item_ids,
+					     payloads, options, NULL));
 }
 
 cx_status
@@ -484,30 +1052,31 @@ cx_pubsub_publish(char **id, cx_client *c, const char *service,
 		  const char *node, const char *item_id, const xmlNode *payload,
 		  const char *const *options, cx_error *err)
 {
-	const char *ids[1] = { item_id };
-	const xmlNode *pl[1] = { payload };
-	char **v = NULL;
-	size_t n = 0, i;
+	char *got = NULL;
+	req q = { 0 };
 	cx_status st;
 
 	if (id)
 		*id = NULL;
-	st = cx_pubsub_publish_many(&v, &n, c, service, node, 1, ids, pl,
-				    options, err);
-	if (st != CX_OK)
+	st = prep_publish_one(&q, service, node, item_id, payload, options, err);
+	if ((st = req_call((void **)&got, c, &q, st, err)) != CX_OK)
 		return st;
-	if (id != NULL) {
-		if (n > 0) {
-			*id = v[0];
-			v[0] = NULL;
-		} else if (item_id != NULL && (*id = strdup(item_id)) == NULL) {
-			st = cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
-		}
-	}
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-	return st;
+	if (id)
+		*id = got;
+	else
+		free(got);
+	return CX_OK;
+}
+
+cx_future *
+cx_pubsub_publish_async(cx_client *c, const char *service, const char *node,
+			const char *item_id, const xmlNode *payload,
+			const char *const *options)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_publish_one(&q, service, node, item_id,
+						 payload, options, NULL));
 }
 
 cx_status
@@ -519,15 +1088,33 @@ cx_pep_publish(char **id, cx_client *c, const char *node, const char *item_id,
 				 err);
 }
 
+cx_future *
+cx_pep_publish_async(cx_client *c, const char *node, const char *item_id,
+		     const xmlNode *payload, const char *const *options)
+{
+	return cx_pubsub_publish_async(c, NULL, node, item_id, payload, options);
+}
+
 cx_status
 cx_pubsub_retract(cx_client *c, const char *service, const char *node,
 		  const char *item_id, int notify, cx_error *err)
 {
-	cx_stanza *iq = NULL;
-	cx_status st = cxi_pubsub_build_retract(&iq, service, node, item_id,
-						notify, err);
+	req q = { 0 };
 
-	return call_void(c, iq, st, err);
+	return req_call(NULL, c, &q,
+			cxi_pubsub_build_retract(&q.iq, service, node, item_id,
+						 notify, err),
+			err);
+}
+
+cx_future *
+cx_pubsub_retract_async(cx_client *c, const char *service, const char *node,
+			const char *item_id, int notify)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, cxi_pubsub_build_retract(&q.iq, service, node,
+							 item_id, notify, NULL));
 }
 
 /* ---- owner use cases ------------------------------------------------ */
@@ -536,25 +1123,15 @@ cx_status
 cx_pubsub_create(char **created, cx_client *c, const char *service,
 		 const char *node, const char *const *config, cx_error *err)
 {
-	cx_stanza *iq = NULL, *r = NULL;
 	char *name = NULL;
+	req q = { 0 };
 	cx_status st;
 
 	if (created)
 		*created = NULL;
-	if ((st = cxi_pubsub_build_create(&iq, service, node, config, err)) != CX_OK ||
-	    (st = roundtrip(&r, c, iq, err)) != CX_OK)
+	st = prep_create(&q, service, node, config, err);
+	if ((st = req_call((void **)&name, c, &q, st, err)) != CX_OK)
 		return st;
-	st = cxi_pubsub_parse_create(&name, r, err);
-	cx_stanza_unref(r);
-	if (st != CX_OK)
-		return st;
-	if (name == NULL && node != NULL && (name = strdup(node)) == NULL)
-		return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
-	if (name == NULL) {
-		return cxi_error_set(err, CX_ERR_PROTOCOL,
-				     "malformed pubsub reply: instant node without a name");
-	}
 	if (created)
 		*created = name;
 	else
@@ -562,62 +1139,101 @@ cx_pubsub_create(char **created, cx_client *c, const char *service,
 	return CX_OK;
 }
 
+cx_future *
+cx_pubsub_create_async(cx_client *c, const char *service, const char *node,
+		       const char *const *config)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_create(&q, service, node, config, NULL));
+}
+
 cx_status
 cx_pubsub_get_config(xmlNodePtr *form, cx_stanza **reply, cx_client *c,
 		     const char *service, const char *node, cx_error *err)
 {
-	cx_stanza *iq = NULL, *r = NULL;
+	req q = { 0 };
 	cx_status st;
 
 	if (form == NULL || reply == NULL)
 		return cxi_error_set(err, CX_ERR_INVALID, "form or reply is NULL");
 	*form = NULL;
-	*reply = NULL;
-	if ((st = cxi_pubsub_build_configure(&iq, service, node, NULL, err)) != CX_OK ||
-	    (st = roundtrip(&r, c, iq, err)) != CX_OK)
-		return st;
-	*form = cx_pubsub_form_of_reply(r);
-	if (*form == NULL) {
-		cx_stanza_unref(r);
-		return cxi_error_set(err, CX_ERR_PROTOCOL,
-				     "malformed pubsub reply: no configuration form");
-	}
-	*reply = r;
-	return CX_OK;
+	q.conv = conv_form;
+	st = cxi_pubsub_build_configure(&q.iq, service, node, NULL, err);
+	st = req_call((void **)reply, c, &q, st, err);
+	if (st == CX_OK)
+		*form = cx_pubsub_form_of_reply(*reply);
+	return st;
+}
+
+cx_future *
+cx_pubsub_get_config_async(cx_client *c, const char *service, const char *node)
+{
+	req q = { 0 };
+
+	q.conv = conv_form;
+	return req_async(c, &q, cxi_pubsub_build_configure(&q.iq, service, node,
+							   NULL, NULL));
 }
 
 cx_status
 cx_pubsub_set_config(cx_client *c, const char *service, const char *node,
 		     const char *const *config, cx_error *err)
 {
-	cx_stanza *iq = NULL;
-	static const char *const none[] = { NULL };
-	cx_status st;
+	req q = { 0 };
 
-	if (node == NULL)
-		return cxi_error_set(err, CX_ERR_INVALID, "set_config: no node");
-	st = cxi_pubsub_build_configure(&iq, service, node, config ? config : none, err);
-	return call_void(c, iq, st, err);
+	return req_call(NULL, c, &q,
+			prep_set_config(&q, service, node, config, err), err);
+}
+
+cx_future *
+cx_pubsub_set_config_async(cx_client *c, const char *service, const char *node,
+			   const char *const *config)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_set_config(&q, service, node, config, NULL));
 }
 
 cx_status
 cx_pubsub_delete(cx_client *c, const char *service, const char *node,
 		 const char *redirect, cx_error *err)
 {
-	cx_stanza *iq = NULL;
-	cx_status st = cxi_pubsub_build_delete(&iq, service, node, redirect, err);
+	req q = { 0 };
 
-	return call_void(c, iq, st, err);
+	return req_call(NULL, c, &q,
+			cxi_pubsub_build_delete(&q.iq, service, node, redirect,
+						err),
+			err);
+}
+
+cx_future *
+cx_pubsub_delete_async(cx_client *c, const char *service, const char *node,
+		       const char *redirect)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, cxi_pubsub_build_delete(&q.iq, service, node,
+							redirect, NULL));
 }
 
 cx_status
 cx_pubsub_purge(cx_client *c, const char *service, const char *node,
 		cx_error *err)
 {
-	cx_stanza *iq = NULL;
-	cx_status st = cxi_pubsub_build_purge(&iq, service, node, err);
+	req q = { 0 };
 
-	return call_void(c, iq, st, err);
+	return req_call(NULL, c, &q,
+			cxi_pubsub_build_purge(&q.iq, service, node, err), err);
+}
+
+cx_future *
+cx_pubsub_purge_async(cx_client *c, const char *service, const char *node)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, cxi_pubsub_build_purge(&q.iq, service, node,
+						       NULL));
 }
 
 cx_status
@@ -625,26 +1241,21 @@ cx_pubsub_owner_get_subscriptions(cx_pubsub_subscriptions **out, cx_client *c,
 				  const char *service, const char *node,
 				  cx_error *err)
 {
-	cx_stanza *iq = NULL, *r = NULL;
-	cx_status st;
+	req q = { 0 };
 
 	if (out == NULL)
 		return cxi_error_set(err, CX_ERR_INVALID, "out is NULL");
-	*out = NULL;
-	if ((st = cxi_pubsub_build_subscriptions(&iq, service, node, 1, err)) != CX_OK ||
-	    (st = roundtrip(&r, c, iq, err)) != CX_OK)
-		return st;
-	st = cxi_pubsub_parse_subscriptions(out, r, 1, err);
-	cx_stanza_unref(r);
-	/* Prosody leaves out the node on the owner's list: it is ours. */
-	for (size_t i = 0; st == CX_OK && i < (*out)->count; i++)
-		if ((*out)->v[i].node == NULL &&
-		    ((*out)->v[i].node = strdup(node)) == NULL) {
-			cx_pubsub_subscriptions_free(*out);
-			*out = NULL;
-			st = cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
-		}
-	return st;
+	return req_call((void **)out, c, &q,
+			prep_subs(&q, service, node, 1, err), err);
+}
+
+cx_future *
+cx_pubsub_owner_get_subscriptions_async(cx_client *c, const char *service,
+					const char *node)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_subs(&q, service, node, 1, NULL));
 }
 
 cx_status
@@ -653,11 +1264,25 @@ cx_pubsub_owner_set_subscriptions(cx_client *c, const char *service,
 				  const cx_pubsub_subscription *subs, size_t n,
 				  cx_error *err)
 {
-	cx_stanza *iq = NULL;
-	cx_status st = cxi_pubsub_build_set_subscriptions(&iq, service, node,
-							  subs, n, err);
+	req q = { 0 };
 
-	return call_void(c, iq, st, err);
+	return req_call(NULL, c, &q,
+			cxi_pubsub_build_set_subscriptions(&q.iq, service, node,
+							   subs, n, err),
+			err);
+}
+
+cx_future *
+cx_pubsub_owner_set_subscriptions_async(cx_client *c, const char *service,
+					const char *node,
+					const cx_pubsub_subscription *subs,
+					size_t n)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, cxi_pubsub_build_set_subscriptions(&q.iq, service,
+								   node, subs, n,
+								   NULL));
 }
 
 cx_status
@@ -665,18 +1290,21 @@ cx_pubsub_owner_get_affiliations(cx_pubsub_affiliations **out, cx_client *c,
 				 const char *service, const char *node,
 				 cx_error *err)
 {
-	cx_stanza *iq = NULL, *r = NULL;
-	cx_status st;
+	req q = { 0 };
 
 	if (out == NULL)
 		return cxi_error_set(err, CX_ERR_INVALID, "out is NULL");
-	*out = NULL;
-	if ((st = cxi_pubsub_build_affiliations(&iq, service, node, 1, err)) != CX_OK ||
-	    (st = roundtrip(&r, c, iq, err)) != CX_OK)
-		return st;
-	st = cxi_pubsub_parse_affiliations(out, r, 1, err);
-	cx_stanza_unref(r);
-	return st;
+	return req_call((void **)out, c, &q,
+			prep_affs(&q, service, node, 1, err), err);
+}
+
+cx_future *
+cx_pubsub_owner_get_affiliations_async(cx_client *c, const char *service,
+				       const char *node)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_affs(&q, service, node, 1, NULL));
 }
 
 cx_status
@@ -685,11 +1313,25 @@ cx_pubsub_owner_set_affiliations(cx_client *c, const char *service,
 				 const cx_pubsub_affiliation_entry *affs,
 				 size_t n, cx_error *err)
 {
-	cx_stanza *iq = NULL;
-	cx_status st = cxi_pubsub_build_set_affiliations(&iq, service, node,
-							 affs, n, err);
+	req q = { 0 };
 
-	return call_void(c, iq, st, err);
+	return req_call(NULL, c, &q,
+			cxi_pubsub_build_set_affiliations(&q.iq, service, node,
+							  affs, n, err),
+			err);
+}
+
+cx_future *
+cx_pubsub_owner_set_affiliations_async(cx_client *c, const char *service,
+				       const char *node,
+				       const cx_pubsub_affiliation_entry *affs,
+				       size_t n)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, cxi_pubsub_build_set_affiliations(&q.iq, service,
+								  node, affs, n,
+								  NULL));
 }
 
 cx_status
@@ -971,4 +1613,56 @@ cx_pubsub_node_on_event(cx_pubsub_node *n, cx_pubsub_event_fn fn, void *arg,
 	if (n == NULL)
 		return 0;
 	return cx_pubsub_on_event(n->s->c, n->s->jid, n->name, fn, arg, arg_free);
+}
+
+cx_future *
+cx_pubsub_node_publish_async(cx_pubsub_node *n, const char *item_id,
+			     const xmlNode *payload, const char *const *options)
+{
+	return n ? cx_pubsub_publish_async(NODE_ARGS(n), item_id, payload,
+					   options) : NULL;
+}
+
+cx_future *
+cx_pubsub_node_retract_async(cx_pubsub_node *n, const char *item_id,
+			     int notify)
+{
+	return n ? cx_pubsub_retract_async(NODE_ARGS(n), item_id, notify) : NULL;
+}
+
+cx_future *
+cx_pubsub_node_get_items_async(cx_pubsub_node *n,
+			       const cx_pubsub_items_query *query)
+{
+	return n ? cx_pubsub_get_items_async(NODE_ARGS(n), query) : NULL;
+}
+
+cx_future *
+cx_pubsub_node_subscribe_async(cx_pubsub_node *n, const char *const *options)
+{
+	return n ? cx_pubsub_subscribe_async(NODE_ARGS(n), NULL, options) : NULL;
+}
+
+cx_future *
+cx_pubsub_node_unsubscribe_async(cx_pubsub_node *n, const char *subid)
+{
+	return n ? cx_pubsub_unsubscribe_async(NODE_ARGS(n), NULL, subid) : NULL;
+}
+
+cx_future *
+cx_pubsub_node_create_async(cx_pubsub_node *n, const char *const *config)
+{
+	return n ? cx_pubsub_create_async(NODE_ARGS(n), config) : NULL;
+}
+
+cx_future *
+cx_pubsub_node_delete_async(cx_pubsub_node *n, const char *redirect)
+{
+	return n ? cx_pubsub_delete_async(NODE_ARGS(n), redirect) : NULL;
+}
+
+cx_future *
+cx_pubsub_node_purge_async(cx_pubsub_node *n)
+{
+	return n ? cx_pubsub_purge_async(NODE_ARGS(n)) : NULL;
 }
