@@ -304,9 +304,10 @@ typedef void (*cx_pubsub_event_fn)(void *arg, cx_client *client,
  * Registers a handler for events of `service` (a pubsub service or, for
  * PEP, an account's bare JID) and `node`.
  * An event reaches the handler only if the message's 'from' is exactly
- * the service's JID or, for a bare JID service, that bare JID or one of its
- * full JIDs: an event claiming a node but sent by anyone else is dropped
- * and logged (the forged-event class of CVE-2023-28686). With `service`
+ * the service's JID; for PEP (service = an account's bare JID) that means
+ * from the bare JID itself, which is where XEP-0163 notifications come
+ * from, not from one of its resources: an event claiming a node but sent
+ * by anyone else is dropped (the forged-event class of CVE-2023-28686). With `service`
  * NULL the handler gets every event, each with its true sender in
  * ev->from. Messages with an event are consumed only when a handler took
  * them.
@@ -679,6 +680,46 @@ CX_API cx_handler_id cx_pubsub_node_on_event(cx_pubsub_node *n,
 CX_API cx_status cx_pep_publish(char **id, cx_client *c, const char *node,
 				const char *item_id, const xmlNode *payload,
 				const char *const *options, cx_error *err);
+
+/**
+ * Subscribes by interest to `node` on our contacts' PEP services
+ * (XEP-0163 section 4.2, "filtered notifications"): advertises
+ * "<node>+notify" in our disco#info, turning on entity capabilities
+ * (cx_caps_enable with the default caps node) if they are not on yet, and
+ * with send_presence sends an available presence with the new caps
+ * (cx_caps_send_presence), which is how our server and our contacts'
+ * servers learn the interest. Contacts whose presence we are subscribed
+ * to, and who are subscribed to ours, then send us their events for the
+ * node; receive them with cx_pep_on_event or, per contact,
+ * cx_pubsub_on_event(client, contact_bare_jid, node, ...).
+ * An application that sends its own presence passes send_presence 0 and
+ * decorates it with cx_caps_add_to_presence (the caps 'ver' changed).
+ * @param node the PEP node ("http://jabber.org/protocol/tune"); no '#'
+ * @return CX_OK; CX_ERR_INVALID; the statuses of cx_caps_enable,
+ *         cx_disco_add_feature and cx_caps_send_presence
+ * @thread any
+ */
+CX_API cx_status cx_pep_add_interest(cx_client *c, const char *node,
+				     int send_presence, cx_error *err);
+
+/** Withdraws the interest (CX_ERR_NOT_FOUND if there was none). @thread any */
+CX_API cx_status cx_pep_remove_interest(cx_client *c, const char *node,
+					int send_presence, cx_error *err);
+
+/**
+ * Registers a handler for PEP events of `node` from any account. An event
+ * reaches it only when its 'from' is a bare JID with a local part (an
+ * account's PEP service, which ev->from names): an event sent from a full
+ * JID or a server JID is dropped, so a contact cannot pass its own message
+ * off as someone's PEP data, and ev->from is the account the data belongs
+ * to.
+ * @param node the node (copied)
+ * @return the handler id, or 0 when out of memory or node is NULL
+ * @thread any
+ */
+CX_API cx_handler_id cx_pep_on_event(cx_client *client, const char *node,
+				     cx_pubsub_event_fn fn, void *arg,
+				     void (*arg_free)(void *));
 
 /* ------------------------------------------------------------------------
  * Asynchronous twins (see the top of this header). Each returns a future

@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cxmpp/caps.h"
+#include "cxmpp/disco.h"
 #include "cxmpp/jid.h"
 #include "cxmpp/pubsub.h"
 #include "lib/core/error.h"
@@ -1352,6 +1354,7 @@ cx_pubsub_authorize(cx_client *c, const cx_pubsub_event *request, int allow,
 
 struct ev_reg {
 	cx_jid *service;     /* NULL: any sender */
+	int pep_any;         /* any account's PEP service (bare JIDs only) */
 	char *node;          /* NULL: any node */
 	cx_pubsub_event_fn fn;
 	void *arg;
@@ -1370,19 +1373,24 @@ ev_reg_free(void *p)
 	free(r);
 }
 
-/* Whether `from` may speak for the registered service. */
+/*
+ * Whether `from` may speak for the registered service. A PEP service is
+ * an account's bare JID, and its notifications come from that bare JID
+ * (XEP-0163 section 4.3): one of the account's own resources, or anyone
+ * else, is not its PEP service.
+ */
 static int
 from_allowed(const struct ev_reg *r, const char *from)
 {
 	cx_jid *f = NULL;
 	int ok;
 
-	if (r->service == NULL)
+	if (r->service == NULL && !r->pep_any)
 		return 1;
-	if (cx_jid_parse(&f, from, NULL) != CX_OK)
+	if (from == NULL || cx_jid_parse(&f, from, NULL) != CX_OK)
 		return 0;
-	if (cx_jid_is_bare(r->service) && cx_jid_local(r->service) != NULL)
-		ok = cx_jid_equal_bare(f, r->service); /* PEP: the account */
+	if (r->pep_any)
+		ok = cx_jid_is_bare(f) && cx_jid_local(f) != NULL;
 	else
 		ok = cx_jid_equal(f, r->service);
 	cx_jid_free(f);
@@ -1431,6 +1439,88 @@ cx_pubsub_on_event(cx_client *client, const char *service, const char *node,
 	r->arg = arg;
 	r->arg_free = arg_free;
 	return cx_client_on_message(client, on_message, r, ev_reg_free, 0);
+}
+
+cx_handler_id
+cx_pep_on_event(cx_client *client, const char *node, cx_pubsub_event_fn fn,
+		void *arg, void (*arg_free)(void *))
+{
+	struct ev_reg *r;
+
+	if (client == NULL || fn == NULL || node == NULL)
+		return 0;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return 0;
+	if ((r->node = strdup(node)) == NULL) {
+		free(r);
+		return 0;
+	}
+	r->pep_any = 1;
+	r->fn = fn;
+	r->arg = arg;
+	r->arg_free = arg_free;
+	return cx_client_on_message(client, on_message, r, ev_reg_free, 0);
+}
+
+/* ---- PEP interest (XEP-0163 section 4.2) ------------------------------- */
+
+static cx_status
+notify_feature(char **out, const char *node, cx_error *err)
+{
+	size_t len;
+
+	*out = NULL;
+	if (node == NULL || *node == '\0' || strchr(node, '#') != NULL)
+		return cxi_error_set(err, CX_ERR_INVALID, "pep: bad node name");
+	len = strlen(node) + sizeof("+notify");
+	if ((*out = malloc(len)) == NULL)
+		return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
+	snprintf(*out, len, "%s+notify", node);
+	return CX_OK;
+}
+
+cx_status
+cx_pep_add_interest(cx_client *c, const char *node, int send_presence,
+		    cx_error *err)
+{
+	char *feature = NULL, *ver = NULL;
+	cx_status st;
+
+	if (c == NULL)
+		return cxi_error_set(err, CX_ERR_INVALID, "pep: no client");
+	if ((st = notify_feature(&feature, node, err)) != CX_OK)
+		return st;
+	/* Interest travels in caps: turn them on if nobody has. */
+	st = cx_caps_get_ver(&ver, c, NULL);
+	cx_free(ver);
+	if (st == CX_ERR_STATE)
+		st = cx_caps_enable(c, NULL, err);
+	else if (st != CX_OK)
+		st = cxi_error_set(err, st, "pep: caps: %s", cx_strerror(st));
+	if (st == CX_OK)
+		st = cx_disco_add_feature(c, feature, err);
+	if (st == CX_OK && send_presence)
+		st = cx_caps_send_presence(c, NULL, err);
+	free(feature);
+	return st;
+}
+
+cx_status
+cx_pep_remove_interest(cx_client *c, const char *node, int send_presence,
+		       cx_error *err)
+{
+	char *feature = NULL;
+	cx_status st;
+
+	if (c == NULL)
+		return cxi_error_set(err, CX_ERR_INVALID, "pep: no client");
+	if ((st = notify_feature(&feature, node, err)) != CX_OK)
+		return st;
+	st = cx_disco_remove_feature(c, feature, err);
+	if (st == CX_OK && send_presence)
+		st = cx_caps_send_presence(c, NULL, err);
+	free(feature);
+	return st;
 }
 
 /* ---- handles -------------------------------------------------------- */

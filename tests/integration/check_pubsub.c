@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cxmpp/cxmpp.h"
 #include "cxmpp/pubsub.h"
@@ -196,6 +197,29 @@ events_find(struct events *e, int from, cx_pubsub_event_kind kind,
 		for (i = 0; i < e->n; i++)
 			fprintf(stderr, "event %d: kind %d node %s item %s from %s\n",
 				i, (int)e->kind[i], e->node[i], e->item[i], e->from[i]);
+	pthread_mutex_unlock(&e->lock);
+	return found;
+}
+
+/* As events_find, waiting `secs` seconds at most, without the dump. */
+static int
+events_find_for(struct events *e, int from, cx_pubsub_event_kind kind,
+		const char *item, int secs)
+{
+	struct timespec dl;
+	int i, found = -1;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += secs;
+	pthread_mutex_lock(&e->lock);
+	for (;;) {
+		for (i = from; i < e->n && found < 0; i++)
+			if (e->kind[i] == kind && strcmp(e->item[i], item) == 0)
+				found = i;
+		if (found >= 0 ||
+		    pthread_cond_timedwait(&e->cond, &e->lock, &dl) != 0)
+			break;
+	}
 	pthread_mutex_unlock(&e->lock);
 	return found;
 }
@@ -552,6 +576,161 @@ START_TEST(test_pubsub_pep_publish_and_read)
 }
 END_TEST
 
+/* ---- PEP by interest (XEP-0163 section 4) -------------------------------- */
+
+struct subs_state {
+	pthread_mutex_t lock;
+	int subscribed;  /* 'subscribed' answers received */
+};
+
+/* Approves every subscription request and counts approvals received. */
+static cx_handler_result
+auto_approve(void *arg, cx_client *c, cx_stanza *s)
+{
+	struct subs_state *st = arg;
+	const char *type = cx_stanza_get_type(s), *from = cx_stanza_get_from(s);
+	char xml[512];
+
+	if (type == NULL || from == NULL)
+		return CX_HANDLER_PASS;
+	if (strcmp(type, "subscribe") == 0) {
+		snprintf(xml, sizeof(xml), "<presence to='%s' type='subscribed'/>", from);
+		cx_client_send_raw(c, xml, 0, NULL);
+		return CX_HANDLER_CONSUMED;
+	}
+	if (strcmp(type, "subscribed") == 0) {
+		pthread_mutex_lock(&st->lock);
+		st->subscribed++;
+		pthread_mutex_unlock(&st->lock);
+		return CX_HANDLER_CONSUMED;
+	}
+	return CX_HANDLER_PASS;
+}
+
+static int
+subscribed_count(struct subs_state *st)
+{
+	int n;
+
+	pthread_mutex_lock(&st->lock);
+	n = st->subscribed;
+	pthread_mutex_unlock(&st->lock);
+	return n;
+}
+
+START_TEST(test_pubsub_pep_notify_interest)
+{
+	cx_client *a = connect_account(4), *b = connect_account(5),
+		  *forger = connect_account(3);
+	const char *a_jid = env("CX_TEST_USER4"), *b_jid = env("CX_TEST_USER5");
+	struct subs_state sa = { PTHREAD_MUTEX_INITIALIZER, 0 },
+			  sb = { PTHREAD_MUTEX_INITIALIZER, 0 };
+	cx_error err = CX_ERROR_INIT;
+	struct events ev;
+	char node[128], xml[1024], item[64], *b_full, *ver = NULL;
+	cx_handler_id ha, hb, hev;
+	cx_stanza *h = NULL;
+	int i, found = -1, tries;
+	cx_disco_info *own = NULL;
+
+	events_init(&ev);
+	unique_node(node, sizeof(node), "urn:pep");
+	ha = cx_client_on_presence(a, auto_approve, &sa, NULL, 0);
+	hb = cx_client_on_presence(b, auto_approve, &sb, NULL, 0);
+	ck_assert(ha != 0 && hb != 0);
+
+	/* a mutual presence subscription; Prosody routes subscription
+	 * presence to interested resources only (RFC 6121 2.1.6: those that
+	 * asked for the roster) */
+	for (i = 0; i < 2; i++) {
+		cx_stanza *iq = NULL;
+
+		ck_assert_int_eq(cx_stanza_new_iq(&iq, "get", NULL, "jabber:iq:roster",
+						  "query", NULL), CX_OK);
+		ck_assert_msg(cx_client_call(NULL, i ? b : a, iq, 10000, &err) == CX_OK,
+			      "roster: %s", err.message);
+		cx_stanza_unref(iq);
+	}
+	snprintf(xml, sizeof(xml), "<presence to='%s' type='subscribe'/>", b_jid);
+	ck_assert_int_eq(cx_client_send_raw(a, xml, 0, &err), CX_OK);
+	snprintf(xml, sizeof(xml), "<presence to='%s' type='subscribe'/>", a_jid);
+	ck_assert_int_eq(cx_client_send_raw(b, xml, 0, &err), CX_OK);
+	for (i = 0; i < 200 && (subscribed_count(&sa) < 1 || subscribed_count(&sb) < 1); i++)
+		usleep(50 * 1000);
+	ck_assert_msg(subscribed_count(&sa) >= 1 && subscribed_count(&sb) >= 1,
+		      "no mutual subscription within 10 s");
+
+	/* without interest, a's publication does not reach b */
+	hev = cx_pep_on_event(b, node, on_event, &ev, NULL);
+	ck_assert(hev != 0);
+	ck_assert_msg(cx_pep_publish(NULL, a, node, "before", entry(&h, "before"), NULL,
+				     &err) == CX_OK, "pep publish: %s", err.message);
+	ck_assert_int_eq(events_find_for(&ev, 0, CX_PUBSUB_EVENT_ITEMS, "before", 2), -1);
+
+	/* b's interest: node+notify in its caps, announced in presence */
+	ck_assert_msg(cx_pep_add_interest(b, node, 1, &err) == CX_OK,
+		      "add_interest: %s", err.message);
+	ck_assert_int_eq(cx_disco_get_own_info(&own, b, NULL, &err), CX_OK);
+	snprintf(xml, sizeof(xml), "%s+notify", node);
+	ck_assert(cx_disco_info_has_feature(own, xml));
+	cx_disco_info_free(own);
+	ck_assert_int_eq(cx_caps_get_ver(&ver, b, &err), CX_OK);
+	cx_free(ver);
+
+	/* a publishes until the event arrives (the servers learn b's caps
+	 * asynchronously: disco#info to b for node#ver) */
+	for (tries = 0; tries < 8 && found < 0; tries++) {
+		snprintf(item, sizeof(item), "pep-%d", tries);
+		cx_stanza_unref(h);
+		h = NULL;
+		ck_assert_msg(cx_pep_publish(NULL, a, node, item, entry(&h, "tune"), NULL,
+					     &err) == CX_OK, "pep publish: %s", err.message);
+		found = events_find_for(&ev, 0, CX_PUBSUB_EVENT_ITEMS, item, 3);
+	}
+	ck_assert_msg(found >= 0, "no PEP event for %s on %s", node,
+		      env("CX_TEST_SERVER"));
+	ck_assert_str_eq(ev.from[found], a_jid);
+	ck_assert_str_eq(ev.node[found], node);
+	ck_assert_str_eq(ev.title[found], "tune");
+
+	/* attribution: an event for the node sent by another account (from
+	 * its full JID) is not PEP data of anyone: dropped */
+	b_full = cx_client_get_jid(b);
+	snprintf(xml, sizeof(xml),
+		 "<message to='%s'><event xmlns='http://jabber.org/protocol/pubsub#event'>"
+		 "<items node='%s'><item id='forged'><entry xmlns='http://www.w3.org/2005/Atom'>"
+		 "<title>forged</title></entry></item></items></event></message>",
+		 b_full, node);
+	cx_free(b_full);
+	ck_assert_int_eq(cx_client_send_raw(forger, xml, 0, &err), CX_OK);
+	/* a marker published after the forgery arrives after it */
+	cx_stanza_unref(h);
+	h = NULL;
+	ck_assert_int_eq(cx_pep_publish(NULL, a, node, "marker", entry(&h, "m"), NULL, &err), CX_OK);
+	ck_assert_int_ge(events_find_for(&ev, 0, CX_PUBSUB_EVENT_ITEMS, "marker", 10), 0);
+	pthread_mutex_lock(&ev.lock);
+	for (i = 0; i < ev.n; i++) {
+		ck_assert_str_ne(ev.item[i], "forged");
+		ck_assert_str_eq(ev.from[i], a_jid);
+	}
+	pthread_mutex_unlock(&ev.lock);
+
+	/* no more interest: the feature is gone from b's caps */
+	ck_assert_int_eq(cx_pep_remove_interest(b, node, 1, &err), CX_OK);
+	ck_assert_int_eq(cx_pep_remove_interest(b, node, 0, &err), CX_ERR_NOT_FOUND);
+	ck_assert_int_eq(cx_pep_add_interest(b, "bad#node", 0, &err), CX_ERR_INVALID);
+
+	cx_client_remove_handler(b, hev);
+	cx_client_remove_handler(a, ha);
+	cx_client_remove_handler(b, hb);
+	cx_stanza_unref(h);
+	cx_client_free(forger);
+	cx_client_free(b);
+	cx_client_free(a);
+	events_destroy(&ev);
+}
+END_TEST
+
 static Suite *
 pubsub_suite(void)
 {
@@ -564,6 +743,7 @@ pubsub_suite(void)
 	tcase_add_test(tc, test_pubsub_instant_node_and_errors);
 	tcase_add_test(tc, test_pubsub_create_permission);
 	tcase_add_test(tc, test_pubsub_pep_publish_and_read);
+	tcase_add_test(tc, test_pubsub_pep_notify_interest);
 	suite_add_tcase(s, tc);
 	return s;
 }
