@@ -41,3 +41,9 @@ tests_unit_threads_check_client_endings_LDADD = $(CX_TEST_LIBS)
 # The command-line tools run as processes against both real servers.
 TESTS += tests/cli/cxmpp-send.sh
 EXTRA_DIST += tests/cli/cxmpp-send.sh
+
+# cxmpp-echo-bot as a process against both servers
+check_PROGRAMS += tests/cli/check_echo_bot
+TESTS += tests/cli/check_echo_bot
+tests_cli_check_echo_bot_CFLAGS = $(CX_TEST_CFLAGS)
+tests_cli_check_echo_bot_LDADD = $(CX_TEST_LIBS)

@@ -964,8 +964,11 @@ disco_state_make(void *arg)
 		free(ds);
 		return NULL;
 	}
+	/* XEP-0030 3.1: an entity that answers disco advertises it. */
 	if (cx_disco_info_new(&ds->own, NULL, NULL) != CX_OK ||
-	    cx_disco_items_new(&ds->items, NULL, NULL) != CX_OK) {
+	    cx_disco_items_new(&ds->items, NULL, NULL) != CX_OK ||
+	    cx_disco_info_add_feature(ds->own, CX_NS_DISCO_INFO, NULL) != CX_OK ||
+	    cx_disco_info_add_feature(ds->own, CX_NS_DISCO_ITEMS, NULL) != CX_OK) {
 		cx_disco_info_free(ds->own);
 		pthread_mutex_destroy(&ds->lock);
 		free(ds);
