@@ -279,9 +279,9 @@ conv_subs(void **value, void (**value_free)(void *), cx_stanza *reply,
 	  const req *q, cx_error *err)
 {
 	cx_pubsub_subscriptions *l = NULL;
-	cx_status st = cxi_pubsub_parse_subscriptions(&l, reply, 0, err);
+	cx_status st = cxi_pubsub_parse_subscriptions_at(&l, reply, 0, q->node,
+							 err);
 
-	(void)q;
 	*value = l;
 	*value_free = subs_value_free;
 	return st;

@@ -745,6 +745,14 @@ cxi_pubsub_parse_subscriptions(cx_pubsub_subscriptions **out,
 			       const cx_stanza *reply, int owner,
 			       cx_error *err)
 {
+	return cxi_pubsub_parse_subscriptions_at(out, reply, owner, NULL, err);
+}
+
+cx_status
+cxi_pubsub_parse_subscriptions_at(cx_pubsub_subscriptions **out,
+				  const cx_stanza *reply, int owner,
+				  const char *asked_node, cx_error *err)
+{
 	const char *ns = owner ? CX_NS_PUBSUB_OWNER : CX_NS_PUBSUB;
 	xmlNodePtr l, e;
 	cx_pubsub_subscriptions *r;
@@ -765,8 +773,11 @@ cxi_pubsub_parse_subscriptions(cx_pubsub_subscriptions **out,
 	for (e = cxi_px_child(l, ns, "subscription"); e != NULL;
 	     e = cxi_px_next(e, ns, "subscription")) {
 		r->count++;
+		/* The node: the entry's, the list's, or (ejabberd names
+		 * neither) the one the request asked about. */
 		st = read_subscription(&r->v[r->count - 1], e,
-				       cxi_px_attr(l, "node"), 1, err);
+				       cxi_px_attr(l, "node") ? cxi_px_attr(l, "node")
+							      : asked_node, 1, err);
 		if (st != CX_OK)
 			goto fail;
 		if (!owner && r->v[r->count - 1].node == NULL) {

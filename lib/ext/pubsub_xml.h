@@ -91,6 +91,12 @@ cx_status cxi_pubsub_reply_error(const cx_stanza *reply, cx_error *err);
 cx_status cxi_pubsub_parse_subscriptions(cx_pubsub_subscriptions **out,
 					 const cx_stanza *reply, int owner,
 					 cx_error *err);
+/* As above, for a request about `asked_node`: an entry naming no node
+ * (neither on itself nor on the list) is about that node. */
+cx_status cxi_pubsub_parse_subscriptions_at(cx_pubsub_subscriptions **out,
+					    const cx_stanza *reply, int owner,
+					    const char *asked_node,
+					    cx_error *err);
 /* A subscribe reply: one <subscription/> (or none: "subscribed", 6.1.2). */
 cx_status cxi_pubsub_parse_subscribe(cx_pubsub_subscriptions **out,
 				     const cx_stanza *reply, const char *node,
