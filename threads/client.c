@@ -50,6 +50,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -2013,6 +2014,63 @@ cx_runtime *
 cx_client_get_runtime(const cx_client *c)
 {
 	return c ? c->rt : NULL;
+}
+
+/* The closed list of cxmpp/log.h: a feature cannot invent categories that
+ * a user's filter would not know. */
+static const char *
+log_category(const char *category)
+{
+	static const char *const known[] = {
+		CX_LOG_CAT_IN, CX_LOG_CAT_OUT, CX_LOG_CAT_STREAM, CX_LOG_CAT_TLS,
+		CX_LOG_CAT_SASL, CX_LOG_CAT_NET, CX_LOG_CAT_POOL, CX_LOG_CAT_API
+	};
+	size_t i;
+
+	if (category == NULL)
+		return CX_LOG_CAT_API;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(category, known[i]) == 0)
+			return known[i];
+	return CX_LOG_CAT_API;
+}
+
+int
+cx_client_log_enabled(const cx_client *c, cx_log_level level)
+{
+	/* c->log is copied at cx_client_new and never written again: no lock. */
+	return cxi_log_enabled(c ? &c->log : NULL, level) ? 1 : 0;
+}
+
+void
+cx_client_log(const cx_client *c, cx_log_level level, const char *category,
+	      const char *fmt, ...)
+{
+	const cxi_logger *lg = c ? &c->log : NULL;
+	char small[512], *msg = small;
+	va_list ap;
+	int n;
+
+	if (fmt == NULL || !cxi_log_enabled(lg, level))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(small)) {
+		msg = malloc((size_t)n + 1);
+		if (msg == NULL) {
+			msg = small; /* truncated is better than nothing */
+		} else {
+			va_start(ap, fmt);
+			vsnprintf(msg, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+		}
+	}
+	cxi_log(lg, level, log_category(category), "%s", msg);
+	if (msg != small)
+		free(msg);
 }
 
 cx_client_state

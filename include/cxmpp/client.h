@@ -23,6 +23,7 @@
 
 #include "cxmpp/common.h"
 #include "cxmpp/future.h"
+#include "cxmpp/log.h"
 #include "cxmpp/runtime.h"
 #include "cxmpp/settings.h"
 #include "cxmpp/stanza.h"
@@ -321,6 +322,31 @@ CX_API cx_settings *cx_client_get_settings(const cx_client *client);
 
 /** The runtime whose pool runs the client's handlers (borrowed). @thread any */
 CX_API cx_runtime *cx_client_get_runtime(const cx_client *client);
+
+/**
+ * Logs through the client's own sink: the log callback of the client's
+ * runtime (cx_runtime_new options or cx_runtime_set_log, as it was when the
+ * client was created), else the process default (cx_log_set_default). The
+ * door through which features built on the public API (lib/im, lib/ext, a
+ * user's own) log where the client logs. The level is checked before
+ * `fmt` is formatted.
+ * @param client   the client; NULL logs to the process default
+ * @param category one of the CX_LOG_CAT_* names of cxmpp/log.h; any other
+ *                 string (or NULL) is logged as CX_LOG_CAT_API
+ * @param fmt      a printf format (borrowed); never pass secrets
+ * @thread any, including handlers and then-callbacks
+ */
+CX_API void cx_client_log(const cx_client *client, cx_log_level level,
+			  const char *category, const char *fmt, ...)
+	CX_PRINTF(4, 5);
+
+/**
+ * Whether cx_client_log at `level` would reach the sink: test it before
+ * building an expensive message (a serialized stanza).
+ * @return 1 if enabled, 0 if not
+ * @thread any
+ */
+CX_API int cx_client_log_enabled(const cx_client *client, cx_log_level level);
 
 /* ------------------------------------------------------------------------
  * Collectors: "send this, expect that" for test harnesses.

@@ -611,7 +611,7 @@ cx_caps_cache_add(cx_client *c, const char *ver, const cx_disco_info *info,
 				   "caps: the info hashes to '%s', not '%.64s': "
 				   "not cached", computed, ver);
 		free(computed);
-		cxi_ext_log(CX_LOG_WARN, "%s", err ? err->message : "caps: ver mismatch");
+		cxi_ext_log(c, CX_LOG_WARN, "%s", err ? err->message : "caps: ver mismatch");
 		return st;
 	}
 	free(computed);

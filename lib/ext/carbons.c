@@ -154,7 +154,7 @@ on_message(void *arg, cx_client *c, cx_stanza *s)
 	if (st == CX_ERR_NOT_FOUND)
 		return CX_HANDLER_PASS;
 	if (st != CX_OK) {
-		cxi_ext_log(CX_LOG_WARN, "dropped a message: %s", e.message);
+		cxi_ext_log(c, CX_LOG_WARN, "dropped a message: %s", e.message);
 		return CX_HANDLER_CONSUMED;
 	}
 	r->fn(r->arg, c, dir, inner, s);

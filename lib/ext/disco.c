@@ -1074,7 +1074,7 @@ on_disco(void *arg, cx_client *c, cx_stanza *s, int items_ns)
 		goto out;
 	}
 	if (cx_client_send(c, reply, &e) != CX_OK)
-		cxi_ext_log(CX_LOG_INFO, "disco: reply not sent: %s", e.message);
+		cxi_ext_log(c, CX_LOG_INFO, "disco: reply not sent: %s", e.message);
 out:
 	cx_stanza_unref(reply);
 	cx_disco_info_free(info);

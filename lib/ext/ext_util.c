@@ -168,21 +168,21 @@ cxi_ext_send_error(cx_client *c, const cx_stanza *request,
 
 	if (cx_stanza_new_error_reply(&r, request, condition, NULL, text, &e) != CX_OK ||
 	    cx_client_send(c, r, &e) != CX_OK)
-		cxi_ext_log(CX_LOG_WARN, "could not send a %s error reply: %s",
+		cxi_ext_log(c, CX_LOG_WARN, "could not send a %s error reply: %s",
 			    condition, e.message);
 	cx_stanza_unref(r);
 }
 
 void
-cxi_ext_log(cx_log_level level, const char *fmt, ...)
+cxi_ext_log(const cx_client *c, cx_log_level level, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 
-	if (!cxi_log_enabled(NULL, level))
+	if (!cx_client_log_enabled(c, level))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cxi_log(NULL, level, CX_LOG_CAT_API, "%s", msg);
+	cx_client_log(c, level, CX_LOG_CAT_API, "%s", msg);
 }

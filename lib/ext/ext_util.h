@@ -49,7 +49,9 @@ cx_status cxi_ext_result_reply(cx_stanza **out, const cx_stanza *request,
 void cxi_ext_send_error(cx_client *c, const cx_stanza *request,
 			const char *condition, const char *text);
 
-/* Logs through the process default sink (category "api"). */
-void cxi_ext_log(cx_log_level level, const char *fmt, ...) CX_PRINTF(2, 3);
+/* Logs through the client's sink (cx_client_log, category "api"); c NULL
+ * logs to the process default. */
+void cxi_ext_log(const cx_client *c, cx_log_level level, const char *fmt, ...)
+	CX_PRINTF(3, 4);
 
 #endif

@@ -80,7 +80,7 @@ on_ping(void *arg, cx_client *c, cx_stanza *s)
 	(void)arg;
 	if (cxi_ext_result_reply(&reply, s, NULL, NULL, NULL, &e) != CX_OK ||
 	    cx_client_send(c, reply, &e) != CX_OK)
-		cxi_ext_log(CX_LOG_INFO, "ping: pong not sent: %s", e.message);
+		cxi_ext_log(c, CX_LOG_INFO, "ping: pong not sent: %s", e.message);
 	cx_stanza_unref(reply);
 	return CX_HANDLER_CONSUMED;
 }
@@ -181,7 +181,7 @@ on_space(void *arg)
 	if (ka->client != NULL &&
 	    cx_client_get_state(ka->client) == CX_CLIENT_CONNECTED &&
 	    cx_client_send_raw(ka->client, " ", CX_SEND_RAW_UNCHECKED, &e) != CX_OK)
-		cxi_ext_log(CX_LOG_DEBUG, "keepalive: space not sent: %s",
+		cxi_ext_log(ka->client, CX_LOG_DEBUG, "keepalive: space not sent: %s",
 			    e.message);
 	pthread_mutex_unlock(&ka->lock);
 }
@@ -218,7 +218,7 @@ on_pong(cx_future *f, void *arg)
 		cxi_error_set(&reason, CX_ERR_TIMEOUT,
 			      "keepalive: the server did not answer a ping "
 			      "within %d ms", ka->timeout_ms);
-		cxi_ext_log(CX_LOG_WARN, "%s; closing the connection",
+		cxi_ext_log(ka->client, CX_LOG_WARN, "%s; closing the connection",
 			    reason.message);
 		cx_client_abort(ka->client, &reason);
 	}
@@ -256,16 +256,16 @@ out:
 }
 
 static void
-ka_start_timers(keepalive *ka)
+ka_start_timers(const cx_client *c, keepalive *ka)
 {
 	cx_error e = CX_ERROR_INIT;
 
 	if (ka->space_ms > 0 &&
 	    cx_timer_start(ka->space_timer, ka->space_ms, ka->space_ms, &e) != CX_OK)
-		cxi_ext_log(CX_LOG_WARN, "keepalive: %s", e.message);
+		cxi_ext_log(c, CX_LOG_WARN, "keepalive: %s", e.message);
 	if (ka->ping_ms > 0 &&
 	    cx_timer_start(ka->ping_timer, ka->ping_ms, ka->ping_ms, &e) != CX_OK)
-		cxi_ext_log(CX_LOG_WARN, "keepalive: %s", e.message);
+		cxi_ext_log(c, CX_LOG_WARN, "keepalive: %s", e.message);
 }
 
 static void
@@ -273,14 +273,13 @@ on_event(void *arg, cx_client *c, cx_client_event ev, const cx_error *err)
 {
 	keepalive *ka = arg;
 
-	(void)c;
 	(void)err;
 	if (ev == CX_EVENT_CONNECTED) {
 		pthread_mutex_lock(&ka->lock);
 		ka->conn++;
 		ka->in_flight = false;
 		pthread_mutex_unlock(&ka->lock);
-		ka_start_timers(ka);
+		ka_start_timers(c, ka);
 	} else if (ev == CX_EVENT_DISCONNECTED) {
 		ka_stop_timers(ka);
 	}
@@ -352,7 +351,7 @@ cx_ping_keepalive_enable(cx_client *c, cx_error *err)
 	if (st != CX_OK)
 		return cxi_error_set(err, st, "out of memory");
 	if (cx_client_get_state(c) == CX_CLIENT_CONNECTED)
-		ka_start_timers(ka);
+		ka_start_timers(c, ka);
 	return CX_OK;
 }
 

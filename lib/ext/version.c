@@ -237,7 +237,7 @@ on_version(void *arg, cx_client *c, cx_stanza *s)
 	if (st != CX_OK)
 		cxi_ext_send_error(c, s, CX_STANZA_ERR_RESOURCE_CONSTRAINT, NULL);
 	else if (cx_client_send(c, reply, &e) != CX_OK)
-		cxi_ext_log(CX_LOG_INFO, "version: answer not sent: %s", e.message);
+		cxi_ext_log(c, CX_LOG_INFO, "version: answer not sent: %s", e.message);
 	cx_stanza_unref(reply);
 	return CX_HANDLER_CONSUMED;
 }

@@ -666,7 +666,7 @@ on_msg_run(void *arg, cx_client *client, cx_stanza *stanza)
 	cx_handler_result r;
 
 	if (cx_message_parse(&m, stanza, &err) != CX_OK) {
-		cxi_log(NULL, CX_LOG_WARN, CX_LOG_CAT_API,
+		cx_client_log(client, CX_LOG_WARN, CX_LOG_CAT_API,
 			"message from %s not delivered: %s",
 			cx_stanza_get_from(stanza) ? cx_stanza_get_from(stanza)
 						   : "(none)",

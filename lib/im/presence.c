@@ -557,14 +557,14 @@ contact_drop(struct contact *k, size_t i)
 
 /* Applies an available, unavailable or error presence to the cache. */
 static void
-cache_apply(struct pstate *ps, cx_presence *p)
+cache_apply(const cx_client *c, struct pstate *ps, cx_presence *p)
 {
 	cx_jid *j = NULL;
 	struct contact *k;
 	const char *full;
 
 	if (p->from == NULL || cx_jid_parse(&j, p->from, NULL) != CX_OK) {
-		cxi_log(NULL, CX_LOG_DEBUG, CX_LOG_CAT_API,
+		cx_client_log(c, CX_LOG_DEBUG, CX_LOG_CAT_API,
 			"presence: not cached (no valid 'from')");
 		cx_presence_free(p);
 		return;
@@ -582,7 +582,7 @@ cache_apply(struct pstate *ps, cx_presence *p)
 			p->type == CX_PRESENCE_AVAILABLE);
 	if (k == NULL) {
 		if (p->type == CX_PRESENCE_AVAILABLE)
-			cxi_log(NULL, CX_LOG_WARN, CX_LOG_CAT_API,
+			cx_client_log(c, CX_LOG_WARN, CX_LOG_CAT_API,
 				"presence: cache full or out of memory; "
 				"presence from %.200s dropped", full);
 		cx_presence_free(p);
@@ -608,7 +608,7 @@ cache_apply(struct pstate *ps, cx_presence *p)
 	}
 	if (p->type != CX_PRESENCE_AVAILABLE || k->nres >= CX_PRESENCE_MAX_RESOURCES) {
 		if (p->type == CX_PRESENCE_AVAILABLE)
-			cxi_log(NULL, CX_LOG_WARN, CX_LOG_CAT_API,
+			cx_client_log(c, CX_LOG_WARN, CX_LOG_CAT_API,
 				"presence: more than %d resources for %.200s; "
 				"dropped", CX_PRESENCE_MAX_RESOURCES,
 				cx_jid_bare_string(j));
@@ -630,7 +630,7 @@ on_presence(void *arg, cx_client *c, cx_stanza *s)
 	cxi_im_cb *cb;
 
 	if (cx_presence_parse(&p, s, &err) != CX_OK) {
-		cxi_log(NULL, CX_LOG_WARN, CX_LOG_CAT_API,
+		cx_client_log(c, CX_LOG_WARN, CX_LOG_CAT_API,
 			"presence from %.200s dropped: %s",
 			cx_stanza_get_from(s) ? cx_stanza_get_from(s) : "(none)",
 			err.message);
@@ -640,7 +640,7 @@ on_presence(void *arg, cx_client *c, cx_stanza *s)
 	case CX_PRESENCE_AVAILABLE:
 	case CX_PRESENCE_UNAVAILABLE:
 	case CX_PRESENCE_ERROR:
-		cache_apply(ps, p);
+		cache_apply(c, ps, p);
 		break;
 	case CX_PRESENCE_SUBSCRIBE:
 	case CX_PRESENCE_SUBSCRIBED:

@@ -964,14 +964,14 @@ on_push(void *arg, cx_client *c, cx_stanza *s)
 		cx_settings_get_string(&me, cx_client_get_settings(c),
 				       CX_SETTING_JID, NULL);
 	if (!cx_roster_push_sender_ok(s, me)) {
-		cxi_log(NULL, CX_LOG_WARN, CX_LOG_CAT_API,
+		cx_client_log(c, CX_LOG_WARN, CX_LOG_CAT_API,
 			"roster: refused a push from %.200s (not our account)",
 			cx_stanza_get_from(s));
 		cxi_im_reply_error(c, s, CX_STANZA_ERR_SERVICE_UNAVAILABLE);
 		goto out;
 	}
 	if ((st = cx_roster_parse_push(&it, &ver, s, &err)) != CX_OK) {
-		cxi_log(NULL, CX_LOG_WARN, CX_LOG_CAT_API,
+		cx_client_log(c, CX_LOG_WARN, CX_LOG_CAT_API,
 			"roster: refused a malformed push: %s", err.message);
 		cxi_im_reply_error(c, s, st == CX_ERR_NOMEM
 				   ? CX_STANZA_ERR_INTERNAL_SERVER_ERROR
@@ -998,7 +998,7 @@ on_push(void *arg, cx_client *c, cx_stanza *s)
 	}
 	pthread_mutex_unlock(&rs->lock);
 	if (st != CX_OK) {
-		cxi_log(NULL, CX_LOG_WARN, CX_LOG_CAT_API,
+		cx_client_log(c, CX_LOG_WARN, CX_LOG_CAT_API,
 			"roster: push not applied: %s", err.message);
 		cxi_im_reply_error(c, s, st == CX_ERR_NOMEM
 				   ? CX_STANZA_ERR_INTERNAL_SERVER_ERROR
@@ -1115,7 +1115,7 @@ cx_roster_fetch_finish(cx_client *client, cx_future *f, cx_error *err)
 	pthread_mutex_lock(&rs->lock);
 	if (st == CX_OK && full != NULL) {
 		if (rs->journal_overflow)
-			cxi_log(NULL, CX_LOG_WARN, CX_LOG_CAT_API,
+			cx_client_log(client, CX_LOG_WARN, CX_LOG_CAT_API,
 				"roster: too many pushes during a fetch; "
 				"some may be shadowed until the next fetch");
 		for (size_t i = 0; i < rs->njournal; i++) {

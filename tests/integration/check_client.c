@@ -821,6 +821,83 @@ START_TEST(test_client_free_with_blocked_callers)
 }
 END_TEST
 
+/* ---- the per-client log sink ------------------------------------------ */
+
+struct logrec {
+	pthread_mutex_t lock;
+	int n;
+	cx_log_level level[8];
+	char category[8][16];
+	char msg[8][128];
+};
+
+/* Keeps only the lines this test writes (marked "logtest:"): the client
+ * logs its own connection on the same sink. */
+static void
+record_log(void *arg, cx_log_level level, const char *category,
+	   const char *msg)
+{
+	struct logrec *r = arg;
+
+	if (strncmp(msg, "logtest:", 8) != 0)
+		return;
+	pthread_mutex_lock(&r->lock);
+	if (r->n < 8) {
+		r->level[r->n] = level;
+		snprintf(r->category[r->n], sizeof(r->category[0]), "%s",
+			 category);
+		snprintf(r->msg[r->n], sizeof(r->msg[0]), "%s", msg);
+		r->n++;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+START_TEST(test_client_log_own_sink)
+{
+	struct logrec rec = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	cx_runtime_options opt = CX_RUNTIME_OPTIONS_INIT;
+	cx_runtime *rt = NULL;
+	cx_client *c = NULL;
+	cx_settings *s = account(1);
+	cx_error err = CX_ERROR_INIT;
+
+	opt.log_fn = record_log;
+	opt.log_arg = &rec;
+	opt.log_level = CX_LOG_INFO;
+	ck_assert_int_eq(cx_runtime_new(&rt, &opt, &err), CX_OK);
+	ck_assert_int_eq(cx_client_new(&c, s, rt, &err), CX_OK);
+	ck_assert_msg(cx_client_connect(c, &err) == CX_OK, "connect: %s",
+		      err.message);
+
+	ck_assert_int_eq(cx_client_log_enabled(c, CX_LOG_INFO), 1);
+	ck_assert_int_eq(cx_client_log_enabled(c, CX_LOG_WARN), 1);
+	ck_assert_int_eq(cx_client_log_enabled(c, CX_LOG_DEBUG), 0);
+	cx_client_log(c, CX_LOG_WARN, CX_LOG_CAT_STREAM, "logtest: %s %d",
+		      "warn", 1);
+	cx_client_log(c, CX_LOG_DEBUG, CX_LOG_CAT_API, "logtest: filtered");
+	cx_client_log(c, CX_LOG_TRACE, CX_LOG_CAT_API, "logtest: filtered");
+	cx_client_log(c, CX_LOG_INFO, "no-such-category", "logtest: info");
+	cx_client_log(c, CX_LOG_ERROR, NULL, "logtest: error");
+
+	pthread_mutex_lock(&rec.lock);
+	ck_assert_int_eq(rec.n, 3);
+	ck_assert_int_eq(rec.level[0], CX_LOG_WARN);
+	ck_assert_str_eq(rec.category[0], "stream");
+	ck_assert_str_eq(rec.msg[0], "logtest: warn 1");
+	ck_assert_int_eq(rec.level[1], CX_LOG_INFO);
+	ck_assert_str_eq(rec.category[1], "api");
+	ck_assert_str_eq(rec.msg[1], "logtest: info");
+	ck_assert_int_eq(rec.level[2], CX_LOG_ERROR);
+	ck_assert_str_eq(rec.category[2], "api");
+	pthread_mutex_unlock(&rec.lock);
+
+	ck_assert_int_eq(cx_client_disconnect(c, &err), CX_OK);
+	cx_client_free(c);
+	cx_settings_unref(s);
+	cx_runtime_unref(rt);
+}
+END_TEST
+
 static Suite *
 client_suite(void)
 {
@@ -852,6 +929,7 @@ client_suite(void)
 	tcase_add_test(tc, test_client_handler_blocks_on_own_client);
 	tcase_add_test(tc, test_client_unhandled_iq_gets_service_unavailable);
 	tcase_add_test(tc, test_client_send_message_simple);
+	tcase_add_test(tc, test_client_log_own_sink);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("endings");
