@@ -13,7 +13,7 @@ build_pkgs="build-essential autoconf automake libtool pkg-config
   libxml2-dev libssl-dev libgsasl-dev libidn-dev libjansson-dev"
 test_pkgs="check gsasl openssl ca-certificates prosody lua-sec ejabberd
   python3 python3-slixmpp lcov valgrind libstrophe-dev
-  libclang-rt-14-dev procps"
+  clang libclang-rt-14-dev procps"
 
 pkgs=$build_pkgs
 [ "${1:-}" = "--build" ] || pkgs="$build_pkgs $test_pkgs"
