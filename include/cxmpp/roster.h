@@ -268,27 +268,22 @@ CX_API cx_status cx_roster_fetch(cx_client *client, int timeout_ms,
 				 cx_error *err);
 
 /**
- * The async twin of cx_roster_fetch: sends the get and returns the call's
- * future (its value is the reply stanza). Finish with
- * cx_roster_fetch_finish, which applies the reply to the cache. (The
- * public API has no way to settle a future of our own without a hop
- * through the pool, so the parse step is a separate call; it is quick and
- * never blocks once the future has settled.)
+ * The async twin of cx_roster_fetch. The result is applied to the cache on
+ * the client's reader thread, before the future settles (under the
+ * roster's lock, which is only ever held for short work in memory), so
+ * that when a waiter wakes or a then-callback runs the cache is already
+ * up to date. The future's value is a copy of the cache after the fetch
+ * (a cx_roster, owned by the future: valid while the caller holds a
+ * reference; cx_roster_copy keeps it), whether the result was a full
+ * roster or "unchanged since the version sent".
+ * Failures (stanza error, timeout, cancel, disconnect, a malformed result)
+ * fail the future with the statuses of cx_roster_fetch and leave the
+ * cache as it was.
  * @return the future (owned: cx_future_unref), NULL when out of memory or
  *         the roster is not enabled
  * @thread any
  */
 CX_API cx_future *cx_roster_fetch_async(cx_client *client, int timeout_ms);
-
-/**
- * Applies the settled future of cx_roster_fetch_async to the cache.
- * Waits for it if it is still pending (bounded by its call's timeout).
- * @param f the future (borrowed; the caller still unrefs it)
- * @return as cx_roster_fetch
- * @thread any
- */
-CX_API cx_status cx_roster_fetch_finish(cx_client *client, cx_future *f,
-					cx_error *err);
 
 /**
  * A copy of the cache (version and items), e.g. to persist it with
@@ -311,8 +306,11 @@ CX_API cx_status cx_roster_update(cx_client *client, const char *jid,
 				  const char *name, const char *const *groups,
 				  size_t ngroups, int timeout_ms, cx_error *err);
 
-/** Async twin of cx_roster_update: the call's future (value: the reply
- * stanza); NULL if the set cannot be built or memory ran out. */
+/** Async twin of cx_roster_update (the blocking call is this plus a wait).
+ * The future is done (value NULL: the result carries nothing) when the
+ * server accepted the set, and fails with the statuses of
+ * cx_roster_update otherwise. NULL if the set cannot be built or memory
+ * ran out. @thread any */
 CX_API cx_future *cx_roster_update_async(cx_client *client, const char *jid,
 					 const char *name,
 					 const char *const *groups,
@@ -325,7 +323,8 @@ CX_API cx_future *cx_roster_update_async(cx_client *client, const char *jid,
 CX_API cx_status cx_roster_remove(cx_client *client, const char *jid,
 				  int timeout_ms, cx_error *err);
 
-/** Async twin of cx_roster_remove. */
+/** Async twin of cx_roster_remove; its future as cx_roster_update_async's.
+ * @thread any */
 CX_API cx_future *cx_roster_remove_async(cx_client *client, const char *jid,
 					 int timeout_ms);
 

@@ -1068,56 +1068,54 @@ cx_roster_set_push_handler(cx_client *client, cx_roster_push_fn fn, void *arg,
 	return CX_OK;
 }
 
-cx_future *
-cx_roster_fetch_async(cx_client *client, int timeout_ms)
-{
-	struct rstate *rs = rstate(client);
-	cx_stanza *iq = NULL;
-	cx_future *f = NULL;
-	const char *ver;
+/* A fetch in flight: what its reply parser needs on the reader thread. */
+struct fetch_ctx {
+	cx_client *client;   /* for logging: the call cannot outlive it */
+	struct rstate *rs;   /* the client's extension data, freed only after
+	                        every call of the client has settled */
+};
 
-	if (rs == NULL)
-		return NULL;
+/* Runs once per fetch whatever its outcome (result, stanza error, timeout,
+ * cancel, disconnect): the end of the fetch for the journal. */
+static void
+fetch_ctx_free(void *p)
+{
+	struct fetch_ctx *fc = p;
+	struct rstate *rs = fc->rs;
+
 	pthread_mutex_lock(&rs->lock);
-	ver = rs->cache->ver;
-	if (cx_roster_build_get(&iq, ver, NULL) == CX_OK) {
-		/* Count the fetch before the request can be answered. */
-		if (rs->fetching++ == 0)
-			journal_clear(rs);
-	}
+	if (rs->fetching > 0 && --rs->fetching == 0)
+		journal_clear(rs);
 	pthread_mutex_unlock(&rs->lock);
-	if (iq == NULL)
-		return NULL;
-	f = cx_client_call_async(client, iq, timeout_ms);
-	cx_stanza_unref(iq);
-	if (f == NULL) {
-		pthread_mutex_lock(&rs->lock);
-		rs->fetching--;
-		pthread_mutex_unlock(&rs->lock);
-	}
-	return f;
+	free(fc);
 }
 
-cx_status
-cx_roster_fetch_finish(cx_client *client, cx_future *f, cx_error *err)
+static void
+roster_value_free(void *v)
 {
-	struct rstate *rs = rstate(client);
-	cx_roster *full = NULL;
+	cx_roster_free(v);
+}
+
+/*
+ * On the reader thread, before the future settles: applies the result to
+ * the cache and hands the future a copy of the cache. rs->lock is only ever
+ * held for short work in memory (no I/O, no waiting, no user code), so
+ * taking it here does not stall the reader.
+ */
+static cx_status
+fetch_parse(void **value, cx_stanza *reply, void *arg, cx_error *err)
+{
+	struct fetch_ctx *fc = arg;
+	struct rstate *rs = fc->rs;
+	cx_roster *full = NULL, *copy = NULL;
+	bool overflow = false;
 	cx_status st;
 
-	if (rs == NULL)
-		return cxi_error_set(err, CX_ERR_STATE, "roster not enabled");
-	if (f == NULL)
-		return cxi_error_set(err, CX_ERR_INVALID, "future is NULL");
-	st = cx_future_wait(f, CX_TIMEOUT_DEFAULT, err);
-	if (st == CX_OK)
-		st = cx_roster_parse_result(&full, cx_future_get_value(f), err);
+	if ((st = cx_roster_parse_result(&full, reply, err)) != CX_OK)
+		return st;
 	pthread_mutex_lock(&rs->lock);
-	if (st == CX_OK && full != NULL) {
-		if (rs->journal_overflow)
-			cx_client_log(client, CX_LOG_WARN, CX_LOG_CAT_API,
-				"roster: too many pushes during a fetch; "
-				"some may be shadowed until the next fetch");
+	if (full != NULL) {
+		overflow = rs->journal_overflow;
 		for (size_t i = 0; i < rs->njournal; i++) {
 			cx_roster_item *j = item_dup(rs->journal[i]);
 
@@ -1132,11 +1130,45 @@ cx_roster_fetch_finish(cx_client *client, cx_future *f, cx_error *err)
 		rs->cache = full;
 		full = NULL;
 	}
-	if (rs->fetching > 0 && --rs->fetching == 0)
-		journal_clear(rs);
+	st = cx_roster_copy(&copy, rs->cache, err);
 	pthread_mutex_unlock(&rs->lock);
-	cx_roster_free(full);
+	if (overflow)
+		cx_client_log(fc->client, CX_LOG_WARN, CX_LOG_CAT_API,
+			      "roster: too many pushes during a fetch; "
+			      "some may be shadowed until the next fetch");
+	*value = copy;
 	return st;
+}
+
+cx_future *
+cx_roster_fetch_async(cx_client *client, int timeout_ms)
+{
+	struct rstate *rs = rstate(client);
+	struct fetch_ctx *fc;
+	cx_stanza *iq = NULL;
+	cx_future *f;
+
+	if (rs == NULL || (fc = malloc(sizeof(*fc))) == NULL)
+		return NULL;
+	fc->client = client;
+	fc->rs = rs;
+	pthread_mutex_lock(&rs->lock);
+	if (cx_roster_build_get(&iq, rs->cache->ver, NULL) == CX_OK) {
+		/* Count the fetch before the request can be answered;
+		 * fetch_ctx_free ends it. */
+		if (rs->fetching++ == 0)
+			journal_clear(rs);
+	}
+	pthread_mutex_unlock(&rs->lock);
+	if (iq == NULL) {
+		free(fc);
+		return NULL;
+	}
+	/* On NULL (out of memory) fetch_ctx_free has run. */
+	f = cx_client_call_async_map(client, iq, timeout_ms, fetch_parse, fc,
+				     fetch_ctx_free, roster_value_free);
+	cx_stanza_unref(iq);
+	return f;
 }
 
 cx_status
@@ -1147,11 +1179,10 @@ cx_roster_fetch(cx_client *client, int timeout_ms, cx_error *err)
 
 	if (rstate(client) == NULL)
 		return cxi_error_set(err, CX_ERR_STATE, "roster not enabled");
-	if (cx_client_get_state(client) != CX_CLIENT_CONNECTED)
-		return cxi_error_set(err, CX_ERR_STATE, "not connected");
 	if ((f = cx_roster_fetch_async(client, timeout_ms)) == NULL)
 		return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
-	st = cx_roster_fetch_finish(client, f, err);
+	/* The call's deadline settles the future: the wait is bounded. */
+	st = cx_future_wait(f, CX_TIMEOUT_INFINITE, err);
 	cx_future_unref(f);
 	return st;
 }
@@ -1173,12 +1204,41 @@ cx_roster_get_cache(cx_roster **out, cx_client *client, cx_error *err)
 	return st;
 }
 
+/* A roster set's result carries nothing: the future's value is NULL. */
 static cx_status
-call_built(cx_client *client, cx_stanza *iq, int timeout_ms, cx_error *err)
+empty_result(void **value, cx_stanza *reply, void *arg, cx_error *err)
 {
-	cx_status st = cx_client_call(NULL, client, iq, timeout_ms, err);
+	(void)reply;
+	(void)arg;
+	(void)err;
+	*value = NULL;
+	return CX_OK;
+}
 
+/* The one path of update and remove; consumes iq (NULL: not built). */
+static cx_future *
+set_async(cx_client *client, cx_stanza *iq, int timeout_ms)
+{
+	cx_future *f;
+
+	if (iq == NULL)
+		return NULL;
+	f = cx_client_call_async_map(client, iq, timeout_ms, empty_result,
+				     NULL, NULL, NULL);
 	cx_stanza_unref(iq);
+	return f;
+}
+
+/* Waits for set_async's future (bounded by the call's deadline). */
+static cx_status
+set_wait(cx_future *f, cx_error *err)
+{
+	cx_status st;
+
+	if (f == NULL)
+		return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
+	st = cx_future_wait(f, CX_TIMEOUT_INFINITE, err);
+	cx_future_unref(f);
 	return st;
 }
 
@@ -1194,7 +1254,7 @@ cx_roster_update(cx_client *client, const char *jid, const char *name,
 		return cxi_error_set(err, CX_ERR_INVALID, "client is NULL");
 	if ((st = cx_roster_build_set(&iq, jid, name, groups, ngroups, err)) != CX_OK)
 		return st;
-	return call_built(client, iq, timeout_ms, err);
+	return set_wait(set_async(client, iq, timeout_ms), err);
 }
 
 cx_future *
@@ -1203,14 +1263,11 @@ cx_roster_update_async(cx_client *client, const char *jid, const char *name,
 		       int timeout_ms)
 {
 	cx_stanza *iq = NULL;
-	cx_future *f;
 
 	if (client == NULL ||
 	    cx_roster_build_set(&iq, jid, name, groups, ngroups, NULL) != CX_OK)
 		return NULL;
-	f = cx_client_call_async(client, iq, timeout_ms);
-	cx_stanza_unref(iq);
-	return f;
+	return set_async(client, iq, timeout_ms);
 }
 
 cx_status
@@ -1224,18 +1281,15 @@ cx_roster_remove(cx_client *client, const char *jid, int timeout_ms,
 		return cxi_error_set(err, CX_ERR_INVALID, "client is NULL");
 	if ((st = cx_roster_build_remove(&iq, jid, err)) != CX_OK)
 		return st;
-	return call_built(client, iq, timeout_ms, err);
+	return set_wait(set_async(client, iq, timeout_ms), err);
 }
 
 cx_future *
 cx_roster_remove_async(cx_client *client, const char *jid, int timeout_ms)
 {
 	cx_stanza *iq = NULL;
-	cx_future *f;
 
 	if (client == NULL || cx_roster_build_remove(&iq, jid, NULL) != CX_OK)
 		return NULL;
-	f = cx_client_call_async(client, iq, timeout_ms);
-	cx_stanza_unref(iq);
-	return f;
+	return set_async(client, iq, timeout_ms);
 }

@@ -191,6 +191,7 @@ START_TEST(test_im_roster_crud)
 	f = cx_roster_update_async(c, contact, "Crud 2", groups2, 1, CX_TIMEOUT_DEFAULT);
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(cx_future_wait(f, CX_TIMEOUT_DEFAULT, &err), CX_OK);
+	ck_assert_ptr_null(cx_future_get_value(f)); /* a set's result carries nothing */
 	cx_future_unref(f);
 	ck_assert(WAIT_UNTIL(cache_has(c, contact, "Crud 2", -1, 1), 10000));
 	ck_assert_int_eq(cx_roster_get_cache(&r, c, &err), CX_OK);
@@ -223,8 +224,47 @@ START_TEST(test_im_roster_crud)
 }
 END_TEST
 
+/* What a then-callback of cx_roster_fetch_async saw: the status and the
+ * name of `contact` in the future's value (the parsed roster). */
+struct fetched {
+	pthread_mutex_t lock;
+	int done;
+	cx_status st;
+	int has_value;
+	char name[64];
+	const char *contact;
+};
+
+static void
+on_fetched(cx_future *f, void *arg)
+{
+	struct fetched *fd = arg;
+	const cx_roster *r = cx_future_get_value(f);
+	const cx_roster_item *it = r ? cx_roster_find(r, fd->contact) : NULL;
+	const char *name = it ? cx_roster_item_get_name(it) : NULL;
+
+	pthread_mutex_lock(&fd->lock);
+	fd->st = cx_future_get_error(f, NULL);
+	fd->has_value = r != NULL;
+	snprintf(fd->name, sizeof(fd->name), "%s", name ? name : "(none)");
+	fd->done = 1;
+	pthread_mutex_unlock(&fd->lock);
+}
+
+static int
+fetched_done(struct fetched *fd)
+{
+	int d;
+
+	pthread_mutex_lock(&fd->lock);
+	d = fd->done;
+	pthread_mutex_unlock(&fd->lock);
+	return d;
+}
+
 START_TEST(test_im_roster_versioning)
 {
+	static struct fetched fetched = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	const char *contact = "ver-contact@localhost";
 	cx_client *c = client_for(1, "ver1"), *c2;
 	cx_roster *r = NULL, *back = NULL, *r2 = NULL;
@@ -237,12 +277,21 @@ START_TEST(test_im_roster_versioning)
 	connect_ok(c);
 	ck_assert_int_eq(cx_roster_update(c, contact, "V", NULL, 0, CX_TIMEOUT_DEFAULT,
 					  &err), CX_OK);
-	/* the async twin and its finish step */
+	/* the async twin: a then-callback receives the parsed roster, and
+	 * the cache is up to date once the future settled */
+	fetched.contact = contact;
 	f = cx_roster_fetch_async(c, CX_TIMEOUT_DEFAULT);
 	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(cx_roster_fetch_finish(c, f, &err), CX_OK);
+	ck_assert_int_eq(cx_future_then(f, on_fetched, &fetched, NULL, &err), CX_OK);
+	ck_assert_int_eq(cx_future_wait(f, CX_TIMEOUT_DEFAULT, &err), CX_OK);
+	ck_assert(cache_has(c, contact, "V", -1, 1));
+	ck_assert(WAIT_UNTIL(fetched_done(&fetched), 10000));
 	cx_future_unref(f);
-	ck_assert(WAIT_UNTIL(cache_has(c, contact, "V", -1, 1), 10000));
+	pthread_mutex_lock(&fetched.lock);
+	ck_assert_int_eq(fetched.st, CX_OK);
+	ck_assert(fetched.has_value);
+	ck_assert_str_eq(fetched.name, "V");
+	pthread_mutex_unlock(&fetched.lock);
 	ck_assert_int_eq(cx_roster_get_cache(&r, c, &err), CX_OK);
 	/* Both servers here version the roster (Prosody always; ejabberd's
 	 * mod_roster has versioning: true in tests/servers/ejabberd.sh). */

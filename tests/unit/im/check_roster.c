@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <check.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -565,6 +567,89 @@ START_TEST(test_roster_client_not_enabled)
 }
 END_TEST
 
+/* What a then-callback saw. */
+struct seen {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	int done;
+	cx_status st;
+	const void *value;
+};
+
+static void
+record_then(cx_future *f, void *arg)
+{
+	struct seen *sn = arg;
+
+	pthread_mutex_lock(&sn->lock);
+	sn->st = cx_future_get_error(f, NULL);
+	sn->value = cx_future_get_value(f);
+	sn->done = 1;
+	pthread_cond_broadcast(&sn->cv);
+	pthread_mutex_unlock(&sn->lock);
+}
+
+/* Attaches record_then to f, waits (bounded) for it, returns its status. */
+static cx_status
+then_status(cx_future *f, const void **value)
+{
+	struct seen sn = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			   0, CX_OK, NULL };
+	struct timespec dl;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(cx_future_then(f, record_then, &sn, NULL, NULL), CX_OK);
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 5;
+	pthread_mutex_lock(&sn.lock);
+	while (!sn.done)
+		ck_assert_int_eq(pthread_cond_timedwait(&sn.cv, &sn.lock, &dl), 0);
+	pthread_mutex_unlock(&sn.lock);
+	*value = sn.value;
+	return sn.st;
+}
+
+START_TEST(test_roster_client_async_not_connected)
+{
+	const char *groups[] = { "G" };
+	cx_settings *set = NULL;
+	cx_client *c = NULL;
+	cx_roster *r = NULL;
+	cx_future *f;
+	const void *v = (const void *)1;
+	cx_error err = CX_ERROR_INIT;
+
+	ck_assert_int_eq(cx_settings_new(&set, NULL), CX_OK);
+	ck_assert_int_eq(cx_settings_set_string(set, "jid", "a@example.org", NULL), CX_OK);
+	ck_assert_int_eq(cx_client_new(&c, set, NULL, NULL), CX_OK);
+	ck_assert_int_eq(cx_roster_enable(c, NULL, &err), CX_OK);
+	/* every twin settles its future, and the then-callback runs */
+	f = cx_roster_fetch_async(c, 1000);
+	ck_assert_int_eq(then_status(f, &v), CX_ERR_STATE);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(cx_future_wait(f, CX_TIMEOUT_INFINITE, &err), CX_ERR_STATE);
+	cx_future_unref(f);
+	f = cx_roster_update_async(c, "b@example.org", "B", groups, 1, 1000);
+	ck_assert_int_eq(then_status(f, &v), CX_ERR_STATE);
+	cx_future_unref(f);
+	f = cx_roster_remove_async(c, "b@example.org", 1000);
+	ck_assert_int_eq(then_status(f, &v), CX_ERR_STATE);
+	cx_future_unref(f);
+	/* a request that cannot be built gives no future */
+	ck_assert_ptr_null(cx_roster_update_async(c, "not a jid@", NULL, NULL, 0, 1000));
+	ck_assert_ptr_null(cx_roster_remove_async(c, NULL, 1000));
+	/* the blocking calls take the same path */
+	ck_assert_int_eq(cx_roster_fetch(c, 1000, &err), CX_ERR_STATE);
+	ck_assert_int_eq(cx_roster_remove(c, "b@example.org", 1000, &err), CX_ERR_STATE);
+	/* the failed fetches left the cache as it was */
+	ck_assert_int_eq(cx_roster_get_cache(&r, c, &err), CX_OK);
+	ck_assert_uint_eq(cx_roster_count(r), 0);
+	cx_roster_free(r);
+	cx_client_free(c);
+	cx_settings_unref(set);
+}
+END_TEST
+
 START_TEST(test_roster_names)
 {
 	ck_assert_str_eq(cx_roster_subscription_name(CX_ROSTER_SUB_BOTH), "both");
@@ -621,6 +706,7 @@ roster_suite(void)
 	tc = tcase_create("client");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_roster_client_not_enabled);
+	tcase_add_test(tc, test_roster_client_async_not_connected);
 	suite_add_tcase(s, tc);
 	return s;
 }
