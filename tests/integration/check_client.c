@@ -265,6 +265,37 @@ START_TEST(test_client_tls_pin)
 }
 END_TEST
 
+START_TEST(test_client_connect_ipv6)
+{
+	cx_settings *s = account(1);
+	cx_error err = CX_ERROR_INIT;
+	cx_client *c;
+
+	/* Both servers listen on ::1 too; the certificate names it. */
+	set(s, "host", env("CX_TEST_HOST6"));
+	c = connect_settings(s, CX_OK, &err);
+	ck_assert_int_eq(cx_client_get_state(c), CX_CLIENT_CONNECTED);
+	cx_client_free(c);
+	cx_settings_unref(s);
+}
+END_TEST
+
+/* A name that must be resolved, through a nameserver on loopback where
+ * nothing listens: a DNS failure, with its own status. No query leaves the
+ * machine. */
+START_TEST(test_client_connect_dns_failure)
+{
+	cx_settings *s = account(1);
+	cx_error err = CX_ERROR_INIT;
+
+	set(s, "host", "xmpp.cxmpp.invalid");
+	set(s, "dns.nameserver", "127.0.0.1:1");
+	set(s, "dns.timeout_ms", "1000");
+	ck_assert_ptr_null(connect_settings(s, CX_ERR_DNS, &err));
+	cx_settings_unref(s);
+}
+END_TEST
+
 START_TEST(test_client_connect_refused)
 {
 	cx_settings *s = account(1);
@@ -916,6 +947,8 @@ client_suite(void)
 	tcase_add_test(tc, test_client_tls_unknown_ca);
 	tcase_add_test(tc, test_client_tls_pin);
 	tcase_add_test(tc, test_client_connect_refused);
+	tcase_add_test(tc, test_client_connect_ipv6);
+	tcase_add_test(tc, test_client_connect_dns_failure);
 	tcase_add_test(tc, test_client_wrong_state);
 	suite_add_tcase(s, tc);
 
