@@ -35,6 +35,7 @@ check_PROGRAMS += tests/hostile/check_pubsub_hostile
 TESTS += tests/hostile/check_pubsub_hostile
 tests_hostile_check_pubsub_hostile_CFLAGS = $(CX_TEST_CFLAGS)
 tests_hostile_check_pubsub_hostile_LDADD = $(CX_TEST_LIBS)
+EXTRA_DIST += tests/interop/slix_pubsub.py
 check_PROGRAMS += tests/integration/check_pubsub
 TESTS += tests/integration/check_pubsub
 tests_integration_check_pubsub_CFLAGS = $(CX_TEST_CFLAGS)

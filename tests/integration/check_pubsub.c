@@ -13,6 +13,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "cxmpp/cxmpp.h"
 #include "cxmpp/pubsub.h"
@@ -947,6 +950,157 @@ out:
 }
 END_TEST
 
+/* ---- interop with slixmpp (tests/interop/slix_pubsub.py) ---------------- */
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Starts slix_pubsub.py (account 5); *out_fd is its stdout. */
+static pid_t
+slix_start(const char *mode, const char *node, int *out_fd)
+{
+	char script[4096];
+	int pfd[2];
+	pid_t pid;
+
+	snprintf(script, sizeof(script), "%s/tests/interop/slix_pubsub.py",
+		 getenv("top_srcdir") ? getenv("top_srcdir") : ".");
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		execl("/usr/bin/python3", "python3", script, "--mode", mode, "--node",
+		      node, "--item", "slix-1", "--title", "from slixmpp",
+		      "--timeout", "30", (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	*out_fd = pfd[0];
+	return pid;
+}
+
+/* Reads the peer's stdout into buf until `word` appears or ms pass. */
+static int
+slix_expect(int fd, char *buf, size_t cap, const char *word, int ms)
+{
+	size_t len = strlen(buf);
+	int64_t dl = mono_ms() + ms;
+
+	while (strstr(buf, word) == NULL && mono_ms() < dl) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	return strstr(buf, word) != NULL;
+}
+
+/* Waits for the peer to exit (bounded), killing it by PID if it does not. */
+static int
+slix_wait(pid_t pid, int ms)
+{
+	int64_t dl = mono_ms() + ms;
+	int status = 0;
+
+	while (mono_ms() < dl) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		usleep(50000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+START_TEST(test_pubsub_interop_slixmpp)
+{
+	cx_client *owner = connect_account(1), *sub = connect_account(2);
+	const char *svc = env("CX_TEST_PUBSUB");
+	static const char *const open_cfg[] = { "pubsub#access_model", "open",
+						"pubsub#publish_model", "open", NULL };
+	cx_error err = CX_ERROR_INIT;
+	cx_atom_entry e = CX_ATOM_ENTRY_INIT;
+	cx_atom_entry *got = NULL;
+	cx_pubsub_subscriptions *subs = NULL;
+	xmlNodePtr payload = NULL;
+	struct events ev;
+	char node[128], out[4096] = "";
+	cx_handler_id hid;
+	pid_t pid;
+	int fd, i;
+
+	events_init(&ev);
+	unique_node(node, sizeof(node), "interop");
+	ck_assert_int_eq(cx_pubsub_create(NULL, owner, svc, node, open_cfg, &err), CX_OK);
+
+	/* cxmpp publishes, a slixmpp subscriber receives */
+	pid = slix_start("subscribe", node, &fd);
+	ck_assert_msg(slix_expect(fd, out, sizeof(out), "ready", 20000),
+		      "slixmpp did not subscribe: %s", out);
+	e.title.value = "from cxmpp";
+	ck_assert_int_eq(cx_atom_entry_build(&payload, &e, &err), CX_OK);
+	ck_assert_msg(cx_pubsub_publish(NULL, owner, svc, node, "cx-1", payload, NULL,
+					&err) == CX_OK, "publish: %s", err.message);
+	xmlFreeDoc(payload->doc);
+	ck_assert_msg(slix_expect(fd, out, sizeof(out), "item cx-1 from cxmpp", 20000),
+		      "slixmpp did not receive the item: %s", out);
+	ck_assert_int_eq(slix_wait(pid, 20000), 0);
+	close(fd);
+
+	/* slixmpp publishes, a cxmpp event handler receives */
+	hid = cx_pubsub_on_event(sub, svc, node, on_event, &ev, NULL);
+	ck_assert(hid != 0);
+	ck_assert_int_eq(cx_pubsub_subscribe(&subs, sub, svc, node, NULL, NULL, &err), CX_OK);
+	cx_pubsub_subscriptions_free(subs);
+	out[0] = '\0';
+	pid = slix_start("publish", node, &fd);
+	ck_assert_msg(slix_expect(fd, out, sizeof(out), "ok", 20000),
+		      "slixmpp did not publish: %s", out);
+	ck_assert_int_eq(slix_wait(pid, 20000), 0);
+	close(fd);
+	i = events_find(&ev, 0, CX_PUBSUB_EVENT_ITEMS, "slix-1");
+	ck_assert_msg(i >= 0, "no event for slixmpp's item");
+	ck_assert_str_eq(ev.title[i], "from slixmpp");
+	ck_assert_str_eq(ev.from[i], svc);
+	{
+		/* and the stored item reads as an Atom entry */
+		static const char *const want[] = { "slix-1", NULL };
+		cx_pubsub_items_query q = CX_PUBSUB_ITEMS_QUERY_INIT;
+		cx_pubsub_items *items = NULL;
+
+		q.item_ids = want;
+		ck_assert_int_eq(cx_pubsub_get_items(&items, sub, svc, node, &q, &err), CX_OK);
+		ck_assert_uint_eq(items->count, 1);
+		ck_assert_int_eq(cx_atom_entry_parse(&got, items->v[0].payload, &err), CX_OK);
+		ck_assert_str_eq(got->title.value, "from slixmpp");
+		ck_assert_str_eq(got->id, "urn:slix:slix-1");
+		ck_assert_int_eq(got->updated_time, 1704067200);
+		cx_atom_entry_free(got);
+		cx_pubsub_items_free(items);
+	}
+	ck_assert_int_eq(cx_pubsub_delete(owner, svc, node, NULL, &err), CX_OK);
+	cx_client_remove_handler(sub, hid);
+	cx_client_free(sub);
+	cx_client_free(owner);
+	events_destroy(&ev);
+}
+END_TEST
+
 static Suite *
 pubsub_suite(void)
 {
@@ -962,6 +1116,7 @@ pubsub_suite(void)
 	tcase_add_test(tc, test_pubsub_pep_notify_interest);
 	tcase_add_test(tc, test_pubsub_subscriber_options_and_owner);
 	tcase_add_test(tc, test_pubsub_authorize_access_model);
+	tcase_add_test(tc, test_pubsub_interop_slixmpp);
 	suite_add_tcase(s, tc);
 	return s;
 }
