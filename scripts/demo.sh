@@ -73,6 +73,9 @@ exec "$top/tests/servers/with-server.sh" prosody -- sh -c '
 		"$ps" read "$svc" "$node" --count 2 --for 30 --unsubscribe-on-exit \
 		>"$plog" 2>&1 &
 	reader=$!
+	# Show what the reader prints, live, as the posts arrive.
+	tail --pid=$reader -n +1 -f "$plog" | sed -u "s/^/   reader| /" &
+	shower=$!
 	i=0
 	until grep -q "Ctrl-C stops" "$plog" 2>/dev/null; do
 		i=$((i + 1))
@@ -97,13 +100,12 @@ exec "$top/tests/servers/with-server.sh" prosody -- sh -c '
 	while kill -0 $reader 2>/dev/null; do
 		i=$((i + 1))
 		if [ $i -gt 300 ]; then
-			echo "the reader did not get both posts"; kill $reader; exit 1
+			echo "the reader did not get both posts"; kill $reader $shower; exit 1
 		fi
 		sleep 0.1
 	done
 	wait $reader
-	echo "-- the reader printed, as the posts arrived:"
-	sed "s/^/   /" "$plog"
+	wait $shower 2>/dev/null || true
 
 	echo "-- cxmpp-pubsub browse $svc shows the tree of nodes"
 	CXMPP_JID="$CX_TEST_USER1" CXMPP_PASSWORD="$CX_TEST_PASS1" \
