@@ -190,6 +190,12 @@ struct cx_client {
 	cx_error abort_reason;            /* protected by lock; set by abort */
 	bool aborted;                     /* protected by lock */
 	ext_data *ext;                    /* protected by hlock */
+	/* cxi_now_ms() of the last recv that returned bytes and of the last
+	 * complete write: each written by one thread (reader, writer) with a
+	 * relaxed atomic store, so the hot paths take no extra lock; read by
+	 * cx_client_get_idle_ms / cx_client_get_send_idle_ms. */
+	_Atomic int64_t last_recv_ms;
+	_Atomic int64_t last_send_ms;
 
 	pthread_mutex_t hlock;
 	pthread_cond_t hcv;                /* a handler finished running */
@@ -1153,6 +1159,8 @@ writer_main(void *arg)
 				pthread_cond_wait(&c->cv, &c->lock);
 			break;
 		}
+		atomic_store_explicit(&c->last_send_ms, cxi_now_ms(),
+				      memory_order_relaxed);
 		cxi_buf_reset(&out);
 		pthread_mutex_lock(&c->lock);
 	}
@@ -1495,6 +1503,9 @@ reader_main(void *arg)
 	sc.on_event = on_stream_event;
 	sc.arg = c;
 
+	/* Idle time counts from the connect until traffic says otherwise. */
+	atomic_store_explicit(&c->last_recv_ms, cxi_now_ms(), memory_order_relaxed);
+	atomic_store_explicit(&c->last_send_ms, cxi_now_ms(), memory_order_relaxed);
 	pthread_mutex_lock(&c->lock);
 	c->fd = fd;
 	c->tls_ctx = tls_ctx;
@@ -1552,6 +1563,8 @@ reader_main(void *arg)
 					      "the server closed the connection");
 			cxi_stream_eof(c->stream, CX_ERR_DISCONNECTED);
 		} else {
+			atomic_store_explicit(&c->last_recv_ms, cxi_now_ms(),
+					      memory_order_relaxed);
 			cxi_stream_feed(c->stream, buf, (size_t)n, NULL);
 		}
 		out = cxi_stream_has_output(c->stream);
@@ -2071,6 +2084,30 @@ cx_client_log(const cx_client *c, cx_log_level level, const char *category,
 	cxi_log(lg, level, log_category(category), "%s", msg);
 	if (msg != small)
 		free(msg);
+}
+
+static int64_t
+idle_since(const cx_client *c, const _Atomic int64_t *stamp)
+{
+	int64_t t, now;
+
+	if (c == NULL || cx_client_get_state(c) != CX_CLIENT_CONNECTED)
+		return -1;
+	t = atomic_load_explicit(stamp, memory_order_relaxed);
+	now = cxi_now_ms();
+	return now > t ? now - t : 0;
+}
+
+int64_t
+cx_client_get_idle_ms(const cx_client *c)
+{
+	return c ? idle_since(c, &c->last_recv_ms) : -1;
+}
+
+int64_t
+cx_client_get_send_idle_ms(const cx_client *c)
+{
+	return c ? idle_since(c, &c->last_send_ms) : -1;
 }
 
 cx_client_state

@@ -19,6 +19,8 @@
 #ifndef CXMPP_CLIENT_H
 #define CXMPP_CLIENT_H
 
+#include <stdint.h>
+
 #include <libxml/tree.h>
 
 #include "cxmpp/common.h"
@@ -157,6 +159,25 @@ CX_API char *cx_client_get_jid(const cx_client *client);
  * @thread any
  */
 CX_API char *cx_client_get_sasl_mechanism(const cx_client *client);
+
+/**
+ * Milliseconds since bytes were last received from the server (any bytes:
+ * stanzas, whitespace, TLS records), counted from the connect if nothing
+ * came yet. Features use it to act on silence only (a keepalive pings an
+ * idle connection, not a busy one).
+ * @return the idle time (>= 0); -1 when not connected
+ * @thread any
+ */
+CX_API int64_t cx_client_get_idle_ms(const cx_client *client);
+
+/**
+ * Milliseconds since bytes were last written to the server (counted from
+ * the connect if nothing was written yet), e.g. to send a whitespace
+ * keepalive only when nothing else went out.
+ * @return the idle time (>= 0); -1 when not connected
+ * @thread any
+ */
+CX_API int64_t cx_client_get_send_idle_ms(const cx_client *client);
 
 /**
  * Queues a stanza. It is serialized in the calling thread, at the call

@@ -8,16 +8,23 @@
  * - cx_ping_keepalive_enable reads three settings and keeps the connection
  *   alive and checked while it is connected (re-armed at every connect):
  *     keepalive.interval_ms  > 0: a single space (whitespace keepalive,
- *                            RFC 6120 section 4.6.1) every interval;
- *     ping.interval_ms       > 0: a ping to our server every interval;
+ *                            RFC 6120 section 4.6.1) once nothing was
+ *                            written for this long
+ *                            (cx_client_get_send_idle_ms);
+ *     ping.interval_ms       > 0: a ping to our server once nothing was
+ *                            received for this long
+ *                            (cx_client_get_idle_ms): a busy connection
+ *                            is not pinged;
  *     ping.timeout_ms        a ping unanswered this long declares the
  *                            connection dead: cx_client_abort() with
  *                            CX_ERR_TIMEOUT, so pending calls fail with
  *                            CX_ERR_DISCONNECTED and the disconnected
  *                            event fires. A dead peer is thus detected
- *                            within ping.interval_ms + ping.timeout_ms.
- *   Any answer, a stanza error included, proves the peer alive. Intervals
- *   count from the connect, not from the last traffic.
+ *                            within 1.2 * ping.interval_ms +
+ *                            ping.timeout_ms of the last bytes it sent.
+ *   Any answer, a stanza error included, proves the peer alive. Silence is
+ *   checked five times per interval, so a space or a ping goes out within
+ *   1.2 intervals of the last traffic.
  *
  * Threading: every function may be called from any thread. The keepalive
  * runs on the runtime's timer thread (it only queues and never waits) and

@@ -14,6 +14,13 @@
  *   finds `client` NULL once the client's extension data was freed.
  * - Timers start on the connected event and stop on the disconnected
  *   event; the event handler is the keepalive's own registration.
+ * - Traffic counts: a busy connection needs neither. The ping goes out
+ *   only once nothing was received for ping.interval_ms
+ *   (cx_client_get_idle_ms), the space only once nothing was written for
+ *   keepalive.interval_ms (cx_client_get_send_idle_ms). The timers
+ *   therefore tick at a fraction of their interval (TICK_PARTS), so that
+ *   silence is acted on within interval * (1 + 1/TICK_PARTS) of the last
+ *   bytes rather than up to two intervals later.
  */
 #include "config.h"
 
@@ -30,6 +37,9 @@
 #include "cxmpp/settings.h"
 #include "lib/core/error.h"
 #include "lib/ext/ext_util.h"
+
+/* A keepalive timer ticks TICK_PARTS times per interval. */
+#define TICK_PARTS 5
 
 cx_status
 cx_ping_build(cx_stanza **out, const char *to, cx_error *err)
@@ -178,8 +188,9 @@ on_space(void *arg)
 	cx_error e = CX_ERROR_INIT;
 
 	pthread_mutex_lock(&ka->lock);
+	/* -1 (not connected) is below any interval: nothing is sent. */
 	if (ka->client != NULL &&
-	    cx_client_get_state(ka->client) == CX_CLIENT_CONNECTED &&
+	    cx_client_get_send_idle_ms(ka->client) >= ka->space_ms &&
 	    cx_client_send_raw(ka->client, " ", CX_SEND_RAW_UNCHECKED, &e) != CX_OK)
 		cxi_ext_log(ka->client, CX_LOG_DEBUG, "keepalive: space not sent: %s",
 			    e.message);
@@ -233,8 +244,10 @@ on_ping_timer(void *arg)
 	pong_ctx *pc;
 
 	pthread_mutex_lock(&ka->lock);
+	/* Bytes from the server within the interval prove it alive; -1 (not
+	 * connected) is below any interval too. */
 	if (ka->client == NULL || ka->in_flight ||
-	    cx_client_get_state(ka->client) != CX_CLIENT_CONNECTED)
+	    cx_client_get_idle_ms(ka->client) < ka->ping_ms)
 		goto out;
 	if ((pc = malloc(sizeof(*pc))) == NULL)
 		goto out;
@@ -260,12 +273,18 @@ ka_start_timers(const cx_client *c, keepalive *ka)
 {
 	cx_error e = CX_ERROR_INIT;
 
-	if (ka->space_ms > 0 &&
-	    cx_timer_start(ka->space_timer, ka->space_ms, ka->space_ms, &e) != CX_OK)
-		cxi_ext_log(c, CX_LOG_WARN, "keepalive: %s", e.message);
-	if (ka->ping_ms > 0 &&
-	    cx_timer_start(ka->ping_timer, ka->ping_ms, ka->ping_ms, &e) != CX_OK)
-		cxi_ext_log(c, CX_LOG_WARN, "keepalive: %s", e.message);
+	int tick;
+
+	if (ka->space_ms > 0) {
+		tick = ka->space_ms / TICK_PARTS > 0 ? ka->space_ms / TICK_PARTS : 1;
+		if (cx_timer_start(ka->space_timer, tick, tick, &e) != CX_OK)
+			cxi_ext_log(c, CX_LOG_WARN, "keepalive: %s", e.message);
+	}
+	if (ka->ping_ms > 0) {
+		tick = ka->ping_ms / TICK_PARTS > 0 ? ka->ping_ms / TICK_PARTS : 1;
+		if (cx_timer_start(ka->ping_timer, tick, tick, &e) != CX_OK)
+			cxi_ext_log(c, CX_LOG_WARN, "keepalive: %s", e.message);
+	}
 }
 
 static void

@@ -439,6 +439,94 @@ START_TEST(test_ext_keepalive_dead_peer)
 }
 END_TEST
 
+/* ---- keepalive: a busy connection is not pinged ------------------------ */
+
+static atomic_int pings_out;
+
+/* Counts the ping requests we write (the "out" XML at trace level). */
+static void
+count_pings_out(void *arg, cx_log_level level, const char *category,
+		const char *msg)
+{
+	(void)arg;
+	(void)level;
+	if (strcmp(category, CX_LOG_CAT_OUT) == 0 &&
+	    strstr(msg, "urn:xmpp:ping") != NULL &&
+	    (strstr(msg, "type='get'") != NULL || strstr(msg, "type=\"get\"") != NULL))
+		atomic_fetch_add(&pings_out, 1);
+}
+
+START_TEST(test_ext_keepalive_busy_not_pinged)
+{
+	cx_runtime_options opt = CX_RUNTIME_OPTIONS_INIT;
+	cx_filter flt = CX_FILTER_INIT;
+	cx_runtime *rt = NULL;
+	cx_collector *coll = NULL;
+	cx_settings *s = account(1, "busy");
+	cx_client *c = NULL;
+	cx_error err = CX_ERROR_INIT;
+	char *me;
+	int64_t t0, idle;
+	int i;
+
+	opt.log_fn = count_pings_out;
+	opt.log_level = CX_LOG_TRACE;
+	ck_assert_int_eq(cx_runtime_new(&rt, &opt, &err), CX_OK);
+	set(s, "ping.interval_ms", "1000");
+	set(s, "ping.timeout_ms", "5000");
+	set(s, "keepalive.interval_ms", "0");
+	ck_assert_int_eq(cx_client_new(&c, s, rt, &err), CX_OK);
+	ck_assert_int_eq(cx_client_get_idle_ms(c), -1);
+	ck_assert_int_eq(cx_client_get_send_idle_ms(c), -1);
+	ck_assert_msg(cx_client_connect(c, &err) == CX_OK, "connect: %s", err.message);
+	me = cx_client_get_jid(c);
+	flt.kind = CX_STANZA_MESSAGE;
+	flt.from = me;
+	ck_assert_int_eq(cx_collector_new(&coll, c, &flt, 16, &err), CX_OK);
+	ck_assert_int_eq(cx_ping_keepalive_enable(c, &err), CX_OK);
+
+	/* busy: a message to ourselves every 200 ms for 3 s, each seen back */
+	atomic_store(&pings_out, 0);
+	t0 = now_ms();
+	for (i = 0; now_ms() - t0 < 3000; i++) {
+		cx_stanza *m = NULL, *got = NULL;
+		char body[32];
+
+		snprintf(body, sizeof(body), "busy %d", i);
+		ck_assert_int_eq(cx_stanza_new_message(&m, me, "chat", body, &err), CX_OK);
+		ck_assert_int_eq(cx_client_send(c, m, &err), CX_OK);
+		cx_stanza_unref(m);
+		ck_assert_msg(cx_collector_next(&got, coll, 5000, &err) == CX_OK,
+			      "message %d not back: %s", i, err.message);
+		cx_stanza_unref(got);
+		idle = cx_client_get_idle_ms(c);
+		ck_assert_msg(idle >= 0 && idle < 1000, "idle %lld ms while busy",
+			      (long long)idle);
+		ck_assert_int_ge(cx_client_get_send_idle_ms(c), 0);
+		usleep(200 * 1000);
+	}
+	ck_assert_msg(atomic_load(&pings_out) == 0,
+		      "%d pings sent on a busy connection", atomic_load(&pings_out));
+
+	/* quiet: the keepalive pings once nothing arrived for an interval */
+	t0 = now_ms();
+	while (atomic_load(&pings_out) == 0 && now_ms() - t0 < 5000)
+		usleep(20000);
+	ck_assert_msg(atomic_load(&pings_out) > 0, "no ping on an idle connection");
+	ck_assert_msg(now_ms() - t0 >= 700, "pinged %lld ms after the last traffic",
+		      (long long)(now_ms() - t0));
+	ck_assert_int_eq(cx_client_get_state(c), CX_CLIENT_CONNECTED);
+
+	cx_collector_free(coll);
+	ck_assert_int_eq(cx_client_disconnect(c, &err), CX_OK);
+	ck_assert_int_eq(cx_client_get_idle_ms(c), -1);
+	cx_free(me);
+	cx_client_free(c);
+	cx_settings_unref(s);
+	cx_runtime_unref(rt);
+}
+END_TEST
+
 /* ---- carbons ----------------------------------------------------------- */
 
 struct seen {
@@ -759,6 +847,7 @@ ext_suite(void)
 	tcase_add_test(tc, test_ext_ping_both_ways);
 	tcase_add_test(tc, test_ext_version_both_ways);
 	tcase_add_test(tc, test_ext_keepalive_dead_peer);
+	tcase_add_test(tc, test_ext_keepalive_busy_not_pinged);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("carbons");
