@@ -597,6 +597,54 @@ CX_API cx_status cx_pubsub_authorize(cx_client *c,
 				     const cx_pubsub_event *request,
 				     int allow, cx_error *err);
 
+/** Nodes with pending subscription requests (8.7). */
+typedef struct cx_pubsub_pending {
+	size_t count;
+	char **nodes;  /**< node names, owned by the list */
+} cx_pubsub_pending;
+
+/** Frees a pending-nodes list (NULL ignored). @thread any */
+CX_API void cx_pubsub_pending_free(cx_pubsub_pending *p);
+
+/**
+ * Lists the nodes we own that have pending subscription requests (8.7):
+ * executes the ad-hoc command (XEP-0050)
+ * "http://jabber.org/protocol/pubsub#get-pending" at the service and reads
+ * the <option/>s of the pubsub#node field of the form it returns. The
+ * command session is left open (services expire it); ask for a node's
+ * requests with cx_pubsub_request_pending.
+ * @param nodes receives the node names (owned: free each with cx_free and
+ *        the array with cx_free; NULL when there are none)
+ * @param n receives their count
+ * @return CX_OK; CX_ERR_NOT_SUPPORTED naming "pubsub#get-pending" when the
+ *         service answers service-unavailable or feature-not-implemented
+ *         (Prosody 0.12 does); CX_ERR_STANZA_ERROR (forbidden ...);
+ *         CX_ERR_PROTOCOL (no <command/>, no form, no pubsub#node field, an
+ *         empty node name, more than CX_PUBSUB_MAX_ENTRIES nodes);
+ *         CX_ERR_INVALID; CX_ERR_TIMEOUT, CX_ERR_DISCONNECTED, CX_ERR_STATE
+ * @thread any; @blocks up to the call timeout
+ */
+CX_API cx_status cx_pubsub_get_pending_nodes(char ***nodes, size_t *n,
+					     cx_client *c, const char *service,
+					     cx_error *err);
+
+/**
+ * Asks the service to send again the subscription authorization requests
+ * pending at `node` (8.7): executes the get-pending command, then submits
+ * its form with the node in the same session. The requests arrive as
+ * messages, as CX_PUBSUB_EVENT_AUTHORIZATION events (cx_pubsub_on_event),
+ * answered with cx_pubsub_authorize.
+ * @param node the node
+ * @return as cx_pubsub_get_pending_nodes (either step); CX_ERR_NOT_FOUND
+ *         when the service's form does not offer the node (no request is
+ *         pending there; nothing is submitted); CX_ERR_PROTOCOL also when
+ *         the first answer has no sessionid
+ * @thread any, not from a handler of c (two calls); @blocks up to two call
+ *         timeouts
+ */
+CX_API cx_status cx_pubsub_request_pending(cx_client *c, const char *service,
+					   const char *node, cx_error *err);
+
 /* ------------------------------------------------------------------------
  * Handles: the old Server and Node objects
  */
@@ -841,6 +889,10 @@ CX_API cx_future *cx_pubsub_owner_set_affiliations_async(cx_client *c,
 							 const char *node,
 							 const cx_pubsub_affiliation_entry *affs,
 							 size_t n);
+
+/** Value: cx_pubsub_pending * (as cx_pubsub_get_pending_nodes). */
+CX_API cx_future *cx_pubsub_get_pending_nodes_async(cx_client *c,
+						    const char *service);
 
 /** @name Node handle operations, asynchronous (values as above) @{ */
 CX_API cx_future *cx_pubsub_node_publish_async(cx_pubsub_node *n,

@@ -60,6 +60,7 @@ struct req {
 	char *jid;
 	char *item_id;
 	size_t max_count;
+	int command;        /* get-pending: its own not-supported mapping */
 };
 
 static void
@@ -103,7 +104,8 @@ convert(void **value, void (**value_free)(void *), cx_future *src,
 	if (st == CX_OK)
 		return q->conv != NULL ? q->conv(value, value_free, r, q, err) : CX_OK;
 	if (st == CX_ERR_STANZA_ERROR && r != NULL) {
-		st = cxi_pubsub_reply_error(r, err);
+		st = q->command ? cxi_pubsub_get_pending_error(r, err)
+				: cxi_pubsub_reply_error(r, err);
 		*value = cx_stanza_ref(r);
 		*value_free = stanza_value_free;
 	}
@@ -1755,4 +1757,119 @@ cx_future *
 cx_pubsub_node_purge_async(cx_pubsub_node *n)
 {
 	return n ? cx_pubsub_purge_async(NODE_ARGS(n)) : NULL;
+}
+
+/* ---- 8.7 pending subscription requests ---------------------------------- */
+
+static void
+pending_value_free(void *v)
+{
+	cx_pubsub_pending_free(v);
+}
+
+static cx_status
+conv_pending(void **value, void (**value_free)(void *), cx_stanza *reply,
+	     const req *q, cx_error *err)
+{
+	cx_pubsub_pending *p = NULL;
+	cx_status st = cxi_pubsub_parse_get_pending(&p, NULL, NULL, reply, err);
+
+	(void)q;
+	*value = p;
+	*value_free = pending_value_free;
+	return st;
+}
+
+/* The reply itself (read by cx_pubsub_request_pending). */
+static cx_status
+conv_reply(void **value, void (**value_free)(void *), cx_stanza *reply,
+	   const req *q, cx_error *err)
+{
+	(void)q;
+	(void)err;
+	*value = cx_stanza_ref(reply);
+	*value_free = stanza_value_free;
+	return CX_OK;
+}
+
+static cx_status
+prep_get_pending(req *q, const char *service, const char *node,
+		 const char *sessionid, const char *form_type, conv_fn conv,
+		 cx_error *err)
+{
+	q->command = 1;
+	q->conv = conv;
+	return cxi_pubsub_build_get_pending(&q->iq, service, node, sessionid,
+					    form_type, err);
+}
+
+cx_status
+cx_pubsub_get_pending_nodes(char ***nodes, size_t *n, cx_client *c,
+			    const char *service, cx_error *err)
+{
+	cx_pubsub_pending *p = NULL;
+	req q = { 0 };
+	cx_status st;
+
+	if (nodes == NULL || n == NULL)
+		return cxi_error_set(err, CX_ERR_INVALID, "pubsub: no result pointers");
+	*nodes = NULL;
+	*n = 0;
+	st = prep_get_pending(&q, service, NULL, NULL, NULL, conv_pending, err);
+	if ((st = req_call((void **)&p, c, &q, st, err)) != CX_OK)
+		return st;
+	*nodes = p->nodes;
+	*n = p->count;
+	free(p);
+	return CX_OK;
+}
+
+cx_future *
+cx_pubsub_get_pending_nodes_async(cx_client *c, const char *service)
+{
+	req q = { 0 };
+
+	return req_async(c, &q, prep_get_pending(&q, service, NULL, NULL, NULL,
+						 conv_pending, NULL));
+}
+
+cx_status
+cx_pubsub_request_pending(cx_client *c, const char *service, const char *node,
+			  cx_error *err)
+{
+	cx_stanza *reply = NULL;
+	cx_pubsub_pending *p = NULL;
+	char *sessionid = NULL, *form_type = NULL;
+	req q = { 0 };
+	cx_status st;
+	size_t i;
+
+	if (node == NULL || *node == '\0')
+		return cxi_error_set(err, CX_ERR_INVALID, "pubsub: a node name is required");
+	st = prep_get_pending(&q, service, NULL, NULL, NULL, conv_reply, err);
+	if ((st = req_call((void **)&reply, c, &q, st, err)) != CX_OK)
+		goto out;
+	st = cxi_pubsub_parse_get_pending(&p, &sessionid, &form_type, reply, err);
+	if (st != CX_OK)
+		goto out;
+	for (i = 0; i < p->count && strcmp(p->nodes[i], node) != 0; i++)
+		;
+	if (i == p->count) {
+		st = cxi_error_set(err, CX_ERR_NOT_FOUND,
+				   "pubsub: no pending subscription requests at %.200s", node);
+		goto out;
+	}
+	if (sessionid == NULL) {
+		st = cxi_error_set(err, CX_ERR_PROTOCOL,
+				   "malformed pubsub reply: get-pending without a sessionid");
+		goto out;
+	}
+	st = prep_get_pending(&q, service, node, sessionid, form_type, NULL, err);
+	st = req_call(NULL, c, &q, st, err);
+out:
+	cx_pubsub_pending_free(p);
+	cx_stanza_unref(reply);
+	free(sessionid);
+	free(form_type);
+	return st;
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cxmpp/forms.h"
 #include "cxmpp/pubsub.h"
 #include "lib/core/error.h"
 #include "lib/ext/pubsub_util.h"
@@ -1209,4 +1210,155 @@ cx_pubsub_form_of_reply(const cx_stanza *reply)
 		    (x = cxi_px_child(c, CX_NS_DATA_FORMS, "x")) != NULL)
 			return x;
 	return NULL;
+}
+
+/* ---- 8.7 pending subscription requests (XEP-0050 command) ------------- */
+
+cx_status
+cxi_pubsub_build_get_pending(cx_stanza **out, const char *service,
+			     const char *node, const char *sessionid,
+			     const char *form_type, cx_error *err)
+{
+	xmlNodePtr cmd, x, f;
+	cx_status st;
+
+	*out = NULL;
+	if (node != NULL && *node == '\0')
+		return cxi_error_set(err, CX_ERR_INVALID, "pubsub: empty node name");
+	st = cx_stanza_new_iq(out, "set", service, CXI_NS_COMMANDS, "command", err);
+	if (st != CX_OK)
+		return st;
+	cmd = cx_stanza_payload(*out);
+	if ((st = cxi_px_set(cmd, "sessionid", sessionid, err)) != CX_OK ||
+	    (st = cxi_px_set(cmd, "node", CXI_PUBSUB_GET_PENDING, err)) != CX_OK ||
+	    (st = cxi_px_set(cmd, "action", "execute", err)) != CX_OK || node == NULL)
+		return finish(out, st);
+	if ((st = cxi_px_add(&x, cmd, CX_NS_DATA_FORMS, "x", NULL, err)) != CX_OK ||
+	    (st = cxi_px_set(x, "type", "submit", err)) != CX_OK)
+		return finish(out, st);
+	if (form_type != NULL &&
+	    (st = add_field(x, "FORM_TYPE", "hidden", form_type, err)) != CX_OK)
+		return finish(out, st);
+	if ((st = cxi_px_add(&f, x, NULL, "field", NULL, err)) != CX_OK ||
+	    (st = cxi_px_set(f, "var", "pubsub#node", err)) != CX_OK)
+		return finish(out, st);
+	return finish(out, cxi_px_add(NULL, f, NULL, "value", node, err));
+}
+
+void
+cx_pubsub_pending_free(cx_pubsub_pending *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->count; i++)
+		free(p->nodes[i]);
+	free(p->nodes);
+	free(p);
+}
+
+/* The nodes offered by the form's pubsub#node field, appended to p. */
+static cx_status
+pending_options(cx_pubsub_pending *p, const cx_form *form, cx_error *err)
+{
+	cx_form_field *f = cx_form_find_field(form, "pubsub#node");
+	size_t i, n;
+
+	if (f == NULL)
+		return protocol(err, "get-pending form without a pubsub#node field");
+	n = cx_form_field_option_count(f);
+	if (n > CX_PUBSUB_MAX_ENTRIES)
+		return protocol(err, "too many nodes in the get-pending form");
+	if (n > 0 && (p->nodes = calloc(n, sizeof(*p->nodes))) == NULL)
+		return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		const char *v = cx_form_field_get_option_value(f, i);
+
+		if (v == NULL || *v == '\0')
+			return protocol(err, "get-pending form offers an empty node name");
+		if ((p->nodes[i] = strdup(v)) == NULL)
+			return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
+		p->count++;
+	}
+	return CX_OK;
+}
+
+cx_status
+cxi_pubsub_parse_get_pending(cx_pubsub_pending **out, char **sessionid,
+			     char **form_type, const cx_stanza *reply,
+			     cx_error *err)
+{
+	cx_pubsub_pending *p = NULL;
+	cx_form *form = NULL;
+	xmlNodePtr cmd = cx_stanza_payload(reply);
+	const char *cnode, *status;
+	cx_status st;
+
+	*out = NULL;
+	if (sessionid != NULL)
+		*sessionid = NULL;
+	if (form_type != NULL)
+		*form_type = NULL;
+	if (cmd == NULL || !cxi_px_is(cmd, CXI_NS_COMMANDS, "command"))
+		return protocol(err, "get-pending result without a <command/>");
+	cnode = cxi_px_attr(cmd, "node");
+	if (cnode != NULL && strcmp(cnode, CXI_PUBSUB_GET_PENDING) != 0)
+		return protocol(err, "get-pending result for another command");
+	status = cxi_px_attr(cmd, "status");
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return cxi_error_set(err, CX_ERR_NOMEM, "out of memory");
+	st = cx_form_parse_child(&form, cmd, err);
+	if (st == CX_ERR_NOT_FOUND) {
+		/* a command that completed at once: nothing is pending */
+		if (status != NULL && strcmp(status, "completed") == 0) {
+			st = CX_OK;
+			goto done;
+		}
+		st = protocol(err, "get-pending result without a data form");
+		goto out;
+	}
+	if (st == CX_ERR_INVALID)
+		st = protocol(err, "get-pending result with a bad data form");
+	if (st != CX_OK ||
+	    (st = pending_options(p, form, err)) != CX_OK)
+		goto out;
+	if (form_type != NULL &&
+	    (st = cxi_px_strdup(form_type, cx_form_get_form_type(form), err)) != CX_OK)
+		goto out;
+done:
+	if (sessionid != NULL &&
+	    (st = cxi_px_attr_dup(sessionid, cmd, "sessionid", err)) != CX_OK)
+		goto out;
+	*out = p;
+	p = NULL;
+out:
+	if (st != CX_OK) {
+		if (form_type != NULL) {
+			free(*form_type);
+			*form_type = NULL;
+		}
+	}
+	cx_form_free(form);
+	cx_pubsub_pending_free(p);
+	return st;
+}
+
+cx_status
+cxi_pubsub_get_pending_error(const cx_stanza *reply, cx_error *err)
+{
+	cx_error e = CX_ERROR_INIT;
+	cx_status st = cxi_pubsub_reply_error(reply, &e);
+
+	if (st == CX_ERR_NOT_SUPPORTED ||
+	    (st == CX_ERR_STANZA_ERROR &&
+	     (strcmp(e.condition, "service-unavailable") == 0 ||
+	      strcmp(e.condition, "feature-not-implemented") == 0))) {
+		st = e.status = CX_ERR_NOT_SUPPORTED;
+		snprintf(e.message, sizeof(e.message),
+			 "not supported by this service: pubsub#get-pending (%.64s)",
+			 e.condition);
+	}
+	cxi_error_copy(err, &e);
+	return st;
 }

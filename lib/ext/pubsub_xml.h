@@ -15,6 +15,8 @@
 
 #define CXI_NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define CXI_NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
+#define CXI_NS_COMMANDS "http://jabber.org/protocol/commands"
+#define CXI_PUBSUB_GET_PENDING "http://jabber.org/protocol/pubsub#get-pending"
 
 /* <iq type to><pubsub xmlns=ns/></iq>; *ps receives the <pubsub/>. */
 cx_status cxi_pubsub_new_iq(cx_stanza **out, xmlNodePtr *ps, const char *type,
@@ -117,5 +119,34 @@ cx_status cxi_pubsub_parse_info(cx_pubsub_info **out, cx_stanza *reply,
 cx_status cxi_pubsub_parse_disco_items(cx_pubsub_node_list *list,
 				       const cx_stanza *reply, int depth,
 				       size_t max_count, cx_error *err);
+
+/*
+ * 8.7 pending subscription requests, an ad-hoc command (XEP-0050):
+ * node NULL builds the first <command action='execute'/>; a node builds
+ * the submission of the service's form for it, in session `sessionid`,
+ * echoing the form's FORM_TYPE when it had one (form_type, or NULL).
+ */
+cx_status cxi_pubsub_build_get_pending(cx_stanza **out, const char *service,
+				       const char *node, const char *sessionid,
+				       const char *form_type, cx_error *err);
+/*
+ * Reads the service's answer to the first request: the nodes offered as
+ * <option/>s of the form's pubsub#node field (an empty list for a command
+ * that completed without a form), and, when asked for (may be NULL), the
+ * session id and the form's FORM_TYPE (malloc'd, NULL if absent).
+ * CX_ERR_PROTOCOL: no <command/>, another command, no form, a malformed
+ * form (or CX_ERR_XML_TOO_MANY beyond the forms limits), no pubsub#node
+ * field, an empty node name, more than CX_PUBSUB_MAX_ENTRIES nodes.
+ */
+cx_status cxi_pubsub_parse_get_pending(cx_pubsub_pending **out,
+				       char **sessionid, char **form_type,
+				       const cx_stanza *reply, cx_error *err);
+/*
+ * The error of a get-pending reply: service-unavailable and
+ * feature-not-implemented (with or without <unsupported/>) give
+ * CX_ERR_NOT_SUPPORTED naming pubsub#get-pending; others as
+ * cxi_pubsub_reply_error.
+ */
+cx_status cxi_pubsub_get_pending_error(const cx_stanza *reply, cx_error *err);
 
 #endif

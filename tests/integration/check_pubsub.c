@@ -950,6 +950,150 @@ out:
 }
 END_TEST
 
+/* Authorization requests received for subscribers whose JID starts with
+ * jid_prefix. */
+static int
+auth_count(struct auth_requests *a, const char *jid_prefix)
+{
+	int i, n = 0;
+
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < a->n; i++)
+		n += a->ev[i]->jid && strncmp(a->ev[i]->jid, jid_prefix,
+					      strlen(jid_prefix)) == 0;
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
+
+/* The newest authorization request for jid_prefix after `seen` of them
+ * (10 s at most), or NULL. */
+static cx_pubsub_event *
+auth_wait_new(struct auth_requests *a, const char *jid_prefix, int seen)
+{
+	cx_pubsub_event *found = NULL;
+	int i, t;
+
+	for (t = 0; t < 200 && auth_count(a, jid_prefix) <= seen; t++)
+		usleep(50 * 1000);
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < a->n; i++)
+		if (a->ev[i]->jid && strncmp(a->ev[i]->jid, jid_prefix,
+					     strlen(jid_prefix)) == 0)
+			found = a->ev[i];
+	pthread_mutex_unlock(&a->lock);
+	return auth_count(a, jid_prefix) > seen ? found : NULL;
+}
+
+static int
+has_node(char **nodes, size_t n, const char *node)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(nodes[i], node) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+free_names(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cx_free(v[i]);
+	cx_free(v);
+}
+
+/* 8.7 the get-pending command: ejabberd lists the node with a pending
+ * request and sends its authorization request again when asked; Prosody
+ * 0.12 answers the command with service-unavailable. */
+START_TEST(test_pubsub_get_pending)
+{
+	cx_client *owner = connect_account(1), *sub = connect_account(2);
+	const char *svc = env("CX_TEST_PUBSUB"), *bob = env("CX_TEST_USER2");
+	static const char *const auth_cfg[] = { "pubsub#access_model", "authorize", NULL };
+	struct auth_requests ar = { PTHREAD_MUTEX_INITIALIZER, 0, { NULL } };
+	cx_error err = CX_ERROR_INIT;
+	cx_pubsub_subscriptions *subs = NULL;
+	const cx_pubsub_pending *pv;
+	cx_pubsub_event *req;
+	cx_future *f;
+	cx_handler_id hid;
+	char node[128], **nodes = NULL;
+	size_t n = 0;
+	cx_status st;
+	int i, seen;
+
+	unique_node(node, sizeof(node), "pending");
+	hid = cx_pubsub_on_event(owner, svc, NULL, on_auth, &ar, NULL);
+	ck_assert(hid != 0);
+	if (is_prosody()) {
+		st = cx_pubsub_get_pending_nodes(&nodes, &n, owner, svc, &err);
+		ck_assert_int_eq(st, CX_ERR_NOT_SUPPORTED);
+		ck_assert_str_eq(err.condition, "service-unavailable");
+		ck_assert_msg(strstr(err.message, "pubsub#get-pending") != NULL, "%s", err.message);
+		ck_assert_ptr_null(nodes);
+		ck_assert_int_eq(cx_pubsub_request_pending(owner, svc, "any", &err),
+				 CX_ERR_NOT_SUPPORTED);
+		ck_assert_msg(strstr(err.message, "pubsub#get-pending") != NULL, "%s", err.message);
+		f = cx_pubsub_get_pending_nodes_async(owner, svc);
+		ck_assert_ptr_nonnull(f);
+		cx_future_wait(f, CX_TIMEOUT_INFINITE, NULL);
+		ck_assert_int_eq(cx_future_get_error(f, &err), CX_ERR_NOT_SUPPORTED);
+		ck_assert_msg(strstr(err.message, "pubsub#get-pending") != NULL, "%s", err.message);
+		cx_future_unref(f);
+		goto out;
+	}
+	ck_assert_msg(cx_pubsub_create(NULL, owner, svc, node, auth_cfg, &err) == CX_OK,
+		      "create: %s", err.message);
+	/* nothing pending yet at this node: request_pending refuses it */
+	ck_assert_int_eq(cx_pubsub_request_pending(owner, svc, node, &err), CX_ERR_NOT_FOUND);
+
+	ck_assert_int_eq(cx_pubsub_subscribe(&subs, sub, svc, node, NULL, NULL, &err), CX_OK);
+	ck_assert_int_eq(subs->v[0].state, CX_PUBSUB_SUB_PENDING);
+	cx_pubsub_subscriptions_free(subs);
+	ck_assert_msg(auth_wait_new(&ar, bob, 0) != NULL, "no first authorization request");
+	seen = auth_count(&ar, bob);
+
+	/* the list, blocking and through the future */
+	ck_assert_msg(cx_pubsub_get_pending_nodes(&nodes, &n, owner, svc, &err) == CX_OK,
+		      "get-pending: %s", err.message);
+	ck_assert_msg(has_node(nodes, n, node), "%s not among %zu pending nodes", node, n);
+	free_names(nodes, n);
+	f = cx_pubsub_get_pending_nodes_async(owner, svc);
+	ck_assert_ptr_nonnull(f);
+	cx_future_wait(f, CX_TIMEOUT_INFINITE, NULL);
+	ck_assert_int_eq(cx_future_get_error(f, &err), CX_OK);
+	pv = cx_future_get_value(f);
+	ck_assert(has_node(pv->nodes, pv->count, node));
+	cx_future_unref(f);
+
+	/* asking for the node's requests sends bob's again; approve that one */
+	ck_assert_msg(cx_pubsub_request_pending(owner, svc, node, &err) == CX_OK,
+		      "request pending: %s", err.message);
+	req = auth_wait_new(&ar, bob, seen);
+	ck_assert_msg(req != NULL, "no authorization request after get-pending");
+	ck_assert_str_eq(req->node, node);
+	ck_assert_int_eq(cx_pubsub_authorize(owner, req, 1, &err), CX_OK);
+	for (i = 0; i < 100 && my_state(sub, svc, node) != CX_PUBSUB_SUB_SUBSCRIBED; i++)
+		usleep(50 * 1000);
+	ck_assert_int_eq(my_state(sub, svc, node), CX_PUBSUB_SUB_SUBSCRIBED);
+
+	/* approved: the node is no longer listed */
+	ck_assert_int_eq(cx_pubsub_get_pending_nodes(&nodes, &n, owner, svc, &err), CX_OK);
+	ck_assert(!has_node(nodes, n, node));
+	free_names(nodes, n);
+	ck_assert_int_eq(cx_pubsub_delete(owner, svc, node, NULL, &err), CX_OK);
+out:
+	cx_client_remove_handler(owner, hid);
+	for (i = 0; i < ar.n; i++)
+		cx_pubsub_event_free(ar.ev[i]);
+	cx_client_free(sub);
+	cx_client_free(owner);
+}
+END_TEST
+
 /* ---- interop with slixmpp (tests/interop/slix_pubsub.py) ---------------- */
 
 static int64_t
@@ -1116,6 +1260,7 @@ pubsub_suite(void)
 	tcase_add_test(tc, test_pubsub_pep_notify_interest);
 	tcase_add_test(tc, test_pubsub_subscriber_options_and_owner);
 	tcase_add_test(tc, test_pubsub_authorize_access_model);
+	tcase_add_test(tc, test_pubsub_get_pending);
 	tcase_add_test(tc, test_pubsub_interop_slixmpp);
 	suite_add_tcase(s, tc);
 	return s;

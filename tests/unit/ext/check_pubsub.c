@@ -313,6 +313,16 @@ b_authorization(cx_stanza **o)
 	return st;
 }
 
+static cx_status
+b_get_pending(cx_stanza **o) { return cxi_pubsub_build_get_pending(o, SVC, NULL, NULL, NULL, NULL); }
+static cx_status
+b_get_pending_submit(cx_stanza **o)
+{
+	return cxi_pubsub_build_get_pending(o, SVC, NODE,
+					    "pubsub-get-pending:20031021T150901Z-600",
+					    NULL, NULL);
+}
+
 static const struct {
 	const char *file;
 	cx_status (*build)(cx_stanza **);
@@ -345,6 +355,8 @@ static const struct {
 	{ "8.8-owner-subscriptions-set.xml", b_owner_set_subscriptions },
 	{ "8.9-owner-affiliations-set.xml", b_owner_set_affiliations },
 	{ "8.6-authorization-submit.xml", b_authorization },
+	{ "8.7-get-pending-request.xml", b_get_pending },
+	{ "8.7-get-pending-submit.xml", b_get_pending_submit },
 };
 
 START_TEST(test_pubsub_build_examples)
@@ -922,6 +934,173 @@ START_TEST(test_pubsub_names)
 }
 END_TEST
 
+/* ---- 8.7 pending subscription requests (get-pending command) ---------- */
+
+#define CMD_RES(body) "<iq type='result' id='p' from='" SVC "'>" \
+	"<command xmlns='http://jabber.org/protocol/commands' " \
+	"node='http://jabber.org/protocol/pubsub#get-pending' " \
+	"sessionid='s1' status='executing'>" body "</command></iq>"
+#define NODE_FIELD(opts) "<x xmlns='jabber:x:data' type='form'>" \
+	"<field type='list-single' var='pubsub#node'>" opts "</field></x>"
+
+START_TEST(test_pubsub_pending_example)
+{
+	cx_stanza *r = load("8.7-get-pending-result.xml");
+	cx_pubsub_pending *p = NULL;
+	char *sid = NULL, *ft = (char *)1;
+
+	ck_assert_int_eq(cxi_pubsub_parse_get_pending(&p, &sid, &ft, r, NULL), CX_OK);
+	ck_assert_uint_eq(p->count, 2);
+	ck_assert_str_eq(p->nodes[0], "princely_musings");
+	ck_assert_str_eq(p->nodes[1], "news_from_elsinore");
+	ck_assert_str_eq(sid, "pubsub-get-pending:20031021T150901Z-600");
+	ck_assert_ptr_null(ft); /* the example's form has no FORM_TYPE */
+	cx_pubsub_pending_free(p);
+	free(sid);
+	cx_stanza_unref(r);
+}
+END_TEST
+
+/* A FORM_TYPE in the service's form is read and echoed in the submission. */
+START_TEST(test_pubsub_pending_form_type)
+{
+	cx_stanza *r = parse_str(CMD_RES("<x xmlns='jabber:x:data' type='form'>"
+		"<field type='hidden' var='FORM_TYPE'><value>urn:example:pending</value></field>"
+		"<field type='list-single' var='pubsub#node'/></x>"));
+	cx_stanza *b = NULL;
+	cx_pubsub_pending *p = NULL;
+	char *sid = NULL, *ft = NULL;
+	xmlNodePtr x;
+
+	ck_assert_int_eq(cxi_pubsub_parse_get_pending(&p, &sid, &ft, r, NULL), CX_OK);
+	ck_assert_uint_eq(p->count, 0);
+	ck_assert_ptr_null(p->nodes);
+	ck_assert_str_eq(ft, "urn:example:pending");
+	ck_assert_str_eq(sid, "s1");
+	ck_assert_int_eq(cxi_pubsub_build_get_pending(&b, SVC, NODE, sid, ft, NULL), CX_OK);
+	x = cx_pubsub_form_of_reply(b);
+	ck_assert_str_eq(cx_pubsub_form_value(x, "FORM_TYPE"), "urn:example:pending");
+	ck_assert_str_eq(cx_pubsub_form_value(x, "pubsub#node"), NODE);
+	cx_stanza_unref(b);
+	cx_pubsub_pending_free(p);
+	free(sid);
+	free(ft);
+	cx_stanza_unref(r);
+	/* a command that completed at once: nothing pending */
+	r = parse_str("<iq type='result' id='p'><command xmlns='http://jabber.org/protocol/commands' "
+		      "node='http://jabber.org/protocol/pubsub#get-pending' status='completed'/></iq>");
+	ck_assert_int_eq(cxi_pubsub_parse_get_pending(&p, NULL, NULL, r, NULL), CX_OK);
+	ck_assert_uint_eq(p->count, 0);
+	cx_pubsub_pending_free(p);
+	cx_stanza_unref(r);
+	/* an empty node name is refused by the builder */
+	ck_assert_int_eq(cxi_pubsub_build_get_pending(&b, SVC, "", "s", NULL, NULL), CX_ERR_INVALID);
+	ck_assert_ptr_null(b);
+}
+END_TEST
+
+static const struct {
+	const char *xml;
+	cx_status want;
+	const char *in_message;
+} pending_malformed[] = {
+	{ "<iq type='result' id='p'/>", CX_ERR_PROTOCOL, "without a <command/>" },
+	{ "<iq type='result' id='p'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>",
+	  CX_ERR_PROTOCOL, "without a <command/>" },
+	{ "<iq type='result' id='p'><command xmlns='http://jabber.org/protocol/commands' "
+	  "node='urn:other' sessionid='s'>" NODE_FIELD("") "</command></iq>",
+	  CX_ERR_PROTOCOL, "another command" },
+	{ CMD_RES(""), CX_ERR_PROTOCOL, "without a data form" },
+	{ CMD_RES("<x xmlns='jabber:x:data' type='form'><field var='other'/></x>"),
+	  CX_ERR_PROTOCOL, "without a pubsub#node field" },
+	{ CMD_RES(NODE_FIELD("<option><value></value></option>")),
+	  CX_ERR_PROTOCOL, "empty node name" },
+	{ CMD_RES(NODE_FIELD("<option/>")), CX_ERR_PROTOCOL, "" },
+	{ CMD_RES("<x xmlns='jabber:x:data' type='bogus'/>"), CX_ERR_PROTOCOL, "" },
+	{ CMD_RES("<x xmlns='jabber:x:data' type='form'><field var='pubsub#node' type='nonsense'/></x>"),
+	  CX_ERR_PROTOCOL, "" },
+};
+
+START_TEST(test_pubsub_pending_malformed)
+{
+	cx_stanza *r = parse_str(pending_malformed[_i].xml);
+	cx_pubsub_pending *p = (cx_pubsub_pending *)1;
+	char *sid = (char *)1, *ft = (char *)1;
+	cx_error err = CX_ERROR_INIT;
+
+	ck_assert_int_eq(cxi_pubsub_parse_get_pending(&p, &sid, &ft, r, &err),
+			 pending_malformed[_i].want);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_null(sid);
+	ck_assert_ptr_null(ft);
+	ck_assert_msg(strstr(err.message, pending_malformed[_i].in_message) != NULL,
+		      "message: %s", err.message);
+	cx_stanza_unref(r);
+}
+END_TEST
+
+/* More than CX_PUBSUB_MAX_ENTRIES nodes (built as a tree: see parse_huge). */
+START_TEST(test_pubsub_pending_huge)
+{
+	cx_stanza *r = parse_str(CMD_RES(NODE_FIELD("")));
+	xmlNodePtr f = cx_pubsub_form_of_reply(r)->children, o;
+	cx_pubsub_pending *p = NULL;
+	cx_error err = CX_ERROR_INIT;
+	char name[32];
+	int i;
+	cx_status st;
+
+	for (i = 0; i <= CX_PUBSUB_MAX_ENTRIES; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		o = xmlNewChild(f, NULL, BAD_CAST "option", NULL);
+		ck_assert_ptr_nonnull(xmlNewChild(o, NULL, BAD_CAST "value", BAD_CAST name));
+	}
+	st = cxi_pubsub_parse_get_pending(&p, NULL, NULL, r, &err);
+	/* refused by the forms limits or by ours: never accepted */
+	ck_assert_msg(st == CX_ERR_PROTOCOL || st == CX_ERR_XML_TOO_MANY,
+		      "status %d: %s", (int)st, err.message);
+	ck_assert_ptr_null(p);
+	cx_stanza_unref(r);
+}
+END_TEST
+
+static const struct {
+	const char *condition, *app;
+	cx_status want;
+} pending_errors[] = {
+	{ "service-unavailable", NULL, CX_ERR_NOT_SUPPORTED },
+	{ "feature-not-implemented", NULL, CX_ERR_NOT_SUPPORTED },
+	{ "feature-not-implemented", "<unsupported xmlns='http://jabber.org/protocol/pubsub#errors' feature='get-pending'/>",
+	  CX_ERR_NOT_SUPPORTED },
+	{ "forbidden", NULL, CX_ERR_STANZA_ERROR },
+	{ "item-not-found", NULL, CX_ERR_STANZA_ERROR },
+};
+
+START_TEST(test_pubsub_pending_errors)
+{
+	char xml[1024];
+	cx_stanza *r;
+	cx_error err = CX_ERROR_INIT;
+
+	snprintf(xml, sizeof(xml),
+		 "<iq type='error' id='e' from='" SVC "'><error type='cancel'>"
+		 "<%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>%s</error></iq>",
+		 pending_errors[_i].condition,
+		 pending_errors[_i].app ? pending_errors[_i].app : "");
+	r = parse_str(xml);
+	ck_assert_int_eq(cxi_pubsub_get_pending_error(r, &err), pending_errors[_i].want);
+	ck_assert_int_eq(err.status, pending_errors[_i].want);
+	ck_assert_str_eq(err.condition, pending_errors[_i].condition);
+	if (pending_errors[_i].want == CX_ERR_NOT_SUPPORTED)
+		ck_assert_msg(strstr(err.message, "pubsub#get-pending") != NULL,
+			      "message: %s", err.message);
+	else
+		ck_assert_msg(strstr(err.message, pending_errors[_i].condition) != NULL,
+			      "message: %s", err.message);
+	cx_stanza_unref(r);
+}
+END_TEST
+
 static Suite *
 pubsub_suite(void)
 {
@@ -966,6 +1145,17 @@ pubsub_suite(void)
 	tcase_add_test(tc, test_pubsub_event_examples);
 	tcase_add_loop_test(tc, test_pubsub_event_malformed, 0,
 			    (int)(sizeof(bad_events) / sizeof(bad_events[0])));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("pending");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_pubsub_pending_example);
+	tcase_add_test(tc, test_pubsub_pending_form_type);
+	tcase_add_loop_test(tc, test_pubsub_pending_malformed, 0,
+			    (int)(sizeof(pending_malformed) / sizeof(pending_malformed[0])));
+	tcase_add_test(tc, test_pubsub_pending_huge);
+	tcase_add_loop_test(tc, test_pubsub_pending_errors, 0,
+			    (int)(sizeof(pending_errors) / sizeof(pending_errors[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
