@@ -1094,6 +1094,135 @@ out:
 }
 END_TEST
 
+/* Entries named `node` in a listing, and the depth of the last one (-1). */
+static int
+listed_depth(const cx_pubsub_node_list *l, const char *node)
+{
+	size_t k;
+	int d = -1;
+
+	for (k = 0; k < l->count; k++)
+		if (l->v[k].node && strcmp(l->v[k].node, node) == 0)
+			d = l->v[k].depth;
+	return d;
+}
+
+/*
+ * Section 9 collections, measured: a collection node and a leaf created
+ * with pubsub#collection naming it. Prosody 0.12 has no collections (no
+ * pubsub#collections feature; node_type and collection are ignored: both
+ * nodes are leaves). ejabberd 23.01 (nodetree tree, plugin flat)
+ * advertises pubsub#collections, creates a collection node and keeps the
+ * leaf's pubsub#collection in its configuration, but the flat plugin
+ * takes a node's parents from its name only: the collection lists no
+ * children and its subscribers get no events of the leaf. The missing
+ * event is shown without a sleep: the subscriber then subscribes to the
+ * leaf itself and receives a second item, which the service sent after
+ * the first one's notification would have been.
+ */
+START_TEST(test_pubsub_collections)
+{
+	cx_client *owner = connect_account(1), *sub = connect_account(2);
+	const char *svc = env("CX_TEST_PUBSUB");
+	static const char *const coll_cfg[] = { "pubsub#node_type", "collection", NULL };
+	static const char *const sub_opts[] = { "pubsub#subscription_type", "items",
+						"pubsub#subscription_depth", "all", NULL };
+	const char *leaf_cfg[] = { "pubsub#collection", NULL,
+				   "pubsub#send_last_published_item", "never", NULL };
+	cx_error err = CX_ERROR_INIT;
+	cx_pubsub_subscriptions *subs = NULL;
+	cx_pubsub_node_list *nodes = NULL;
+	cx_pubsub_info *info = NULL;
+	xmlNodePtr form = NULL;
+	cx_stanza *reply = NULL, *h1, *h2;
+	struct events ev;
+	cx_handler_id hid;
+	char coll[128], leaf[128];
+	int i;
+
+	events_init(&ev);
+	unique_node(coll, sizeof(coll), "coll");
+	unique_node(leaf, sizeof(leaf), "leaf");
+	leaf_cfg[1] = coll;
+	hid = cx_pubsub_on_event(sub, svc, NULL, on_event, &ev, NULL);
+	ck_assert(hid != 0);
+
+	/* the service's feature */
+	ck_assert_int_eq(cx_pubsub_get_info(&info, owner, svc, NULL, &err), CX_OK);
+	if (is_prosody()) {
+		ck_assert_int_eq(cx_pubsub_require_feature(info, "collections", &err),
+				 CX_ERR_NOT_SUPPORTED);
+		ck_assert_msg(strstr(err.message, "pubsub#collections") != NULL, "%s", err.message);
+	} else {
+		ck_assert_int_eq(cx_pubsub_require_feature(info, "collections", &err), CX_OK);
+	}
+	cx_pubsub_info_free(info);
+	info = NULL;
+
+	/* a collection node: accepted by both; a collection only on ejabberd */
+	ck_assert_msg(cx_pubsub_create(NULL, owner, svc, coll, coll_cfg, &err) == CX_OK,
+		      "create collection: %s", err.message);
+	ck_assert_int_eq(cx_pubsub_get_info(&info, owner, svc, coll, &err), CX_OK);
+	ck_assert_str_eq(info->type, is_prosody() ? "leaf" : "collection");
+	cx_pubsub_info_free(info);
+	info = NULL;
+	ck_assert_int_eq(cx_pubsub_get_config(&form, &reply, owner, svc, coll, &err), CX_OK);
+	if (is_prosody())
+		ck_assert_ptr_null(cx_pubsub_form_value(form, "pubsub#node_type"));
+	else
+		ck_assert_str_eq(cx_pubsub_form_value(form, "pubsub#node_type"), "collection");
+	cx_stanza_unref(reply);
+	reply = NULL;
+
+	/* a leaf associated with it: ejabberd keeps the association */
+	ck_assert_msg(cx_pubsub_create(NULL, owner, svc, leaf, leaf_cfg, &err) == CX_OK,
+		      "create leaf: %s", err.message);
+	ck_assert_int_eq(cx_pubsub_get_config(&form, &reply, owner, svc, leaf, &err), CX_OK);
+	if (is_prosody())
+		ck_assert_ptr_null(cx_pubsub_form_value(form, "pubsub#collection"));
+	else
+		ck_assert_str_eq(cx_pubsub_form_value(form, "pubsub#collection"), coll);
+	cx_stanza_unref(reply);
+	reply = NULL;
+
+	/* the walk: neither server lists the leaf under the collection */
+	ck_assert_int_eq(cx_pubsub_list_nodes(&nodes, owner, svc, coll, 0, 100, &err), CX_OK);
+	ck_assert_int_eq(listed_depth(nodes, leaf), -1);
+	cx_pubsub_node_list_free(nodes);
+	ck_assert_int_eq(cx_pubsub_list_nodes(&nodes, owner, svc, NULL, 1, 1000, &err), CX_OK);
+	ck_assert_int_eq(listed_depth(nodes, coll), 0);
+	ck_assert_int_eq(listed_depth(nodes, leaf), 0); /* at the root, not at depth 1 */
+	cx_pubsub_node_list_free(nodes);
+
+	/* subscribing to the collection (items, all depths) is accepted ... */
+	ck_assert_msg(cx_pubsub_subscribe(&subs, sub, svc, coll, NULL, sub_opts, &err) == CX_OK,
+		      "subscribe to the collection: %s", err.message);
+	ck_assert_int_eq(subs->v[0].state, CX_PUBSUB_SUB_SUBSCRIBED);
+	cx_pubsub_subscriptions_free(subs);
+	ck_assert_int_eq(cx_pubsub_publish(NULL, owner, svc, leaf, "c1", entry(&h1, "one"),
+					   NULL, &err), CX_OK);
+	/* ... but brings no event of the leaf: only the leaf's own
+	 * subscribers get them (c2 arrives, c1 never did) */
+	ck_assert_int_eq(cx_pubsub_subscribe(&subs, sub, svc, leaf, NULL, NULL, &err), CX_OK);
+	cx_pubsub_subscriptions_free(subs);
+	ck_assert_int_eq(cx_pubsub_publish(NULL, owner, svc, leaf, "c2", entry(&h2, "two"),
+					   NULL, &err), CX_OK);
+	i = events_find(&ev, 0, CX_PUBSUB_EVENT_ITEMS, "c2");
+	ck_assert_msg(i >= 0, "no event for an item of the leaf");
+	ck_assert_str_eq(ev.node[i], leaf);
+	ck_assert_int_eq(events_find_for(&ev, 0, CX_PUBSUB_EVENT_ITEMS, "c1", 0), -1);
+	cx_stanza_unref(h1);
+	cx_stanza_unref(h2);
+
+	ck_assert_int_eq(cx_pubsub_delete(owner, svc, leaf, NULL, &err), CX_OK);
+	ck_assert_int_eq(cx_pubsub_delete(owner, svc, coll, NULL, &err), CX_OK);
+	cx_client_remove_handler(sub, hid);
+	cx_client_free(sub);
+	cx_client_free(owner);
+	events_destroy(&ev);
+}
+END_TEST
+
 /* ---- interop with slixmpp (tests/interop/slix_pubsub.py) ---------------- */
 
 static int64_t
@@ -1262,6 +1391,11 @@ pubsub_suite(void)
 	tcase_add_test(tc, test_pubsub_authorize_access_model);
 	tcase_add_test(tc, test_pubsub_get_pending);
 	tcase_add_test(tc, test_pubsub_interop_slixmpp);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("collections");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_pubsub_collections);
 	suite_add_tcase(s, tc);
 	return s;
 }
