@@ -1223,6 +1223,69 @@ START_TEST(test_pubsub_collections)
 }
 END_TEST
 
+/*
+ * 5.3 node metadata: disco#info of a node carries a pubsub#meta-data form
+ * with what its configuration set. Both servers give title, description,
+ * type and access model; ejabberd 23.01 also the owner and the number of
+ * subscribers, which Prosody 0.12 leaves out.
+ */
+START_TEST(test_pubsub_node_metadata)
+{
+	cx_client *owner = connect_account(1), *sub = connect_account(2);
+	const char *svc = env("CX_TEST_PUBSUB"), *alice = env("CX_TEST_USER1");
+	static const char *const cfg[] = { "pubsub#title", "cxmpp metadata",
+					   "pubsub#description", "a node to read back",
+					   "pubsub#type", "http://www.w3.org/2005/Atom",
+					   "pubsub#access_model", "open", NULL };
+	cx_error err = CX_ERROR_INIT;
+	cx_pubsub_subscriptions *subs = NULL;
+	cx_pubsub_info *info = NULL;
+	cx_form *form = NULL;
+	const char *v;
+	char node[128];
+
+	unique_node(node, sizeof(node), "meta");
+	ck_assert_msg(cx_pubsub_create(NULL, owner, svc, node, cfg, &err) == CX_OK,
+		      "create: %s", err.message);
+	ck_assert_msg(cx_pubsub_subscribe(&subs, sub, svc, node, NULL, NULL, &err) == CX_OK,
+		      "subscribe: %s", err.message);
+	cx_pubsub_subscriptions_free(subs);
+
+	ck_assert_msg(cx_pubsub_get_info(&info, sub, svc, node, &err) == CX_OK,
+		      "info: %s", err.message);
+	ck_assert_str_eq(info->category, "pubsub");
+	ck_assert_str_eq(info->type, "leaf");
+	ck_assert_ptr_nonnull(info->meta_data);
+	/* a well-formed XEP-0004 result form of the meta-data FORM_TYPE */
+	ck_assert_msg(cx_form_parse(&form, info->meta_data, &err) == CX_OK,
+		      "meta-data form: %s", err.message);
+	ck_assert_int_eq(cx_form_get_type(form), CX_FORM_RESULT);
+	ck_assert_str_eq(cx_form_get_form_type(form), CX_NS_PUBSUB_META_DATA);
+	cx_form_free(form);
+
+	ck_assert_str_eq(cx_pubsub_form_value(info->meta_data, "pubsub#title"), "cxmpp metadata");
+	ck_assert_str_eq(cx_pubsub_form_value(info->meta_data, "pubsub#description"),
+			 "a node to read back");
+	ck_assert_str_eq(cx_pubsub_form_value(info->meta_data, "pubsub#type"),
+			 "http://www.w3.org/2005/Atom");
+	ck_assert_str_eq(cx_pubsub_form_value(info->meta_data, "pubsub#access_model"), "open");
+	ck_assert_str_eq(cx_pubsub_form_value(info->meta_data, "pubsub#publish_model"), "publishers");
+	v = cx_pubsub_form_value(info->meta_data, "pubsub#owner");
+	if (is_prosody()) {
+		ck_assert_ptr_null(v);
+		ck_assert_ptr_null(cx_pubsub_form_value(info->meta_data, "pubsub#num_subscribers"));
+	} else {
+		ck_assert_ptr_nonnull(v);
+		ck_assert_str_eq(v, alice); /* the bare JID */
+		ck_assert_str_eq(cx_pubsub_form_value(info->meta_data, "pubsub#num_subscribers"), "1");
+	}
+	cx_pubsub_info_free(info);
+	ck_assert_int_eq(cx_pubsub_delete(owner, svc, node, NULL, &err), CX_OK);
+	cx_client_free(sub);
+	cx_client_free(owner);
+}
+END_TEST
+
 /* ---- interop with slixmpp (tests/interop/slix_pubsub.py) ---------------- */
 
 static int64_t
@@ -1396,6 +1459,11 @@ pubsub_suite(void)
 	tc = tcase_create("collections");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_pubsub_collections);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("metadata");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_pubsub_node_metadata);
 	suite_add_tcase(s, tc);
 	return s;
 }
