@@ -51,9 +51,10 @@
  * cx_future_ref() to keep it longer.) Several requests can be in flight
  * on one client at once; their callbacks run in no guaranteed order.
  * The multi-request walks (cx_pubsub_list_nodes with max_depth > 0, the
- * pager, cx_pubsub_service_require's first call) are blocking only: their
- * one-request building blocks (cx_pubsub_list_nodes_async,
- * cx_pubsub_get_items_async with an RSM request, cx_pubsub_get_info_async)
+ * pager, cx_pubsub_service_require's first call, cx_pubsub_request_pending)
+ * are blocking only: their one-request building blocks
+ * (cx_pubsub_list_nodes_async, cx_pubsub_get_items_async with an RSM
+ * request, cx_pubsub_get_info_async, cx_pubsub_get_pending_nodes_async)
  * are asynchronous.
  *
  * Errors: every call fills `err` from the service's reply: err->condition
