@@ -23,7 +23,8 @@ cx_status cxi_buf_reserve(cxi_buf *b, size_t extra); /* room for extra more byte
 cx_status cxi_buf_append(cxi_buf *b, const void *p, size_t n);
 cx_status cxi_buf_append_str(cxi_buf *b, const char *s);
 cx_status cxi_buf_printf(cxi_buf *b, const char *fmt, ...) CX_PRINTF(2, 3);
-static inline const uint8_t *cxi_buf_head(const cxi_buf *b) { return b->data + b->off; }
+/* NULL for a buffer that never held anything (no NULL + 0 arithmetic). */
+static inline const uint8_t *cxi_buf_head(const cxi_buf *b) { return b->data ? b->data + b->off : NULL; }
 static inline size_t cxi_buf_size(const cxi_buf *b) { return b->len - b->off; }
 void cxi_buf_consume(cxi_buf *b, size_t n);    /* drops n bytes from the front */
 /* Moves all of src's content to the end of dst; src ends empty. */

@@ -642,6 +642,36 @@ resolve_ns(cxi_xml_parser *p, xmlNodePtr node, const xmlChar *prefix,
 }
 
 /*
+ * libxml2 hands namespace names over with '&' re-encoded as "&#38;", as it
+ * does attribute values: decode before a name becomes an xmlNs href, or the
+ * element lands in another namespace (found by fuzz_xml/fuzz_stanza).
+ * Returns href itself when there is nothing to decode, else a copy in *tmp
+ * (xmlFree it); NULL when out of memory.
+ */
+static const xmlChar *
+ns_name(const xmlChar *href, xmlChar **tmp)
+{
+	const xmlChar *s;
+	xmlChar *d;
+
+	*tmp = NULL;
+	if (href == NULL || xmlStrchr(href, '&') == NULL)
+		return href;
+	if ((*tmp = xmlStrdup(href)) == NULL)
+		return NULL;
+	for (s = href, d = *tmp; *s != '\0';) {
+		if (s[0] == '&' && memcmp(s + 1, "#38;", 4) == 0) {
+			*d++ = '&';
+			s += 5;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+	return *tmp;
+}
+
+/*
  * Copies the attribute value libxml2 handed over (not NUL-terminated, '&'
  * re-encoded as "&#38;") into p->scratch, NUL-terminated. Returns its offset.
  */
@@ -792,12 +822,21 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	}
 	p->cur = node;
 	p->sdepth++;
-	for (i = 0; i < nb_namespaces; i++)
-		if (xmlNewNs(node, namespaces[2 * i + 1], namespaces[2 * i]) ==
-		    NULL)
+	for (i = 0; i < nb_namespaces; i++) {
+		xmlChar *tmp;
+		const xmlChar *href = ns_name(namespaces[2 * i + 1], &tmp);
+		xmlNsPtr def = href ? xmlNewNs(node, href, namespaces[2 * i]) : NULL;
+
+		xmlFree(tmp);
+		if (def == NULL)
 			goto nomem;
+	}
 	if (URI != NULL) {
-		node->ns = resolve_ns(p, node, prefix, URI);
+		xmlChar *tmp;
+		const xmlChar *href = ns_name(URI, &tmp);
+
+		node->ns = href ? resolve_ns(p, node, prefix, href) : NULL;
+		xmlFree(tmp);
 		if (node->ns == NULL)
 			goto nomem;
 	}
@@ -806,7 +845,11 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 
 		ns = NULL;
 		if (a[2] != NULL) {
-			ns = resolve_ns(p, node, a[1], a[2]);
+			xmlChar *tmp;
+			const xmlChar *href = ns_name(a[2], &tmp);
+
+			ns = href ? resolve_ns(p, node, a[1], href) : NULL;
+			xmlFree(tmp);
 			if (ns == NULL)
 				goto nomem;
 		}
