@@ -134,7 +134,8 @@ struct talker {
 	char why[512];
 };
 
-/* Sends NMSG messages and expects each echoed back, in order. */
+/* Sends NMSG messages and expects each echoed back exactly once. The bot's
+ * handler is concurrent, so echoes may overtake each other: no order. */
 static void *
 talk(void *arg)
 {
@@ -143,7 +144,7 @@ talk(void *arg)
 	cx_collector *coll = NULL;
 	cx_error err = CX_ERROR_INIT;
 	char body[64];
-	int i;
+	int i, echoed[NMSG] = { 0 };
 
 	f.kind = CX_STANZA_MESSAGE;
 	f.from = t->bot;
@@ -167,19 +168,24 @@ talk(void *arg)
 		cx_stanza *got = NULL;
 		char *text = NULL;
 		int seen = -1;
+		const char *sp;
 
 		if (cx_collector_next(&got, coll, 15000, &err) != CX_OK) {
 			snprintf(t->why, sizeof(t->why), "echo %d: %s", i, err.message);
 			goto out;
 		}
-		if (cx_stanza_get_body(&text, got, NULL, NULL) == CX_OK)
-			sscanf(strrchr(text, ' ') ? strrchr(text, ' ') + 1 : "", "%d", &seen);
+		if (cx_stanza_get_body(&text, got, NULL, NULL) == CX_OK &&
+		    (sp = strrchr(text, ' ')) != NULL &&
+		    strncmp(text, body, (size_t)(strrchr(body, ' ') - body)) == 0)
+			sscanf(sp + 1, "%d", &seen);
 		cx_free(text);
 		cx_stanza_unref(got);
-		if (seen != i) {
-			snprintf(t->why, sizeof(t->why), "echo %d came back as %d", i, seen);
+		if (seen < 0 || seen >= NMSG || echoed[seen]) {
+			snprintf(t->why, sizeof(t->why),
+				 "echo %d: unexpected or repeated (%d)", i, seen);
 			goto out;
 		}
+		echoed[seen] = 1;
 	}
 	t->ok = 1;
 out:
