@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "lib/ext/ext_util.h"
+#include "lib/core/stanza.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -83,44 +84,8 @@ cxi_ext_text_dup(const xmlNode *n)
 bool
 cxi_ext_text_ok(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (s == NULL)
-		return true;
-	while (*p) {
-		uint32_t c;
-		int len;
-
-		if (p[0] < 0x80) {
-			c = p[0];
-			len = 1;
-		} else if ((p[0] & 0xe0) == 0xc0) {
-			c = p[0] & 0x1f;
-			len = 2;
-		} else if ((p[0] & 0xf0) == 0xe0) {
-			c = p[0] & 0x0f;
-			len = 3;
-		} else if ((p[0] & 0xf8) == 0xf0) {
-			c = p[0] & 0x07;
-			len = 4;
-		} else {
-			return false;
-		}
-		for (int i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			c = (c << 6) | (p[i] & 0x3f);
-		}
-		if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
-		    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
-			return false;
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-			return false;
-		if ((c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
-			return false;
-		p += len;
-	}
-	return true;
+	/* The storey-1 check, so that what we build parses on the way back. */
+	return s == NULL || cxi_stanza_text_valid(s);
 }
 
 cx_status

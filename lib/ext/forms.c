@@ -30,6 +30,7 @@
 #include "cxmpp/jid.h"
 #include "lib/core/buf.h"
 #include "lib/core/error.h"
+#include "lib/ext/ext_util.h"
 
 typedef struct strv {
 	char **v;
@@ -112,55 +113,10 @@ field_list(cx_field_type t)
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/*
- * Whether s is UTF-8 made only of characters XML 1.0 allows: tab, LF, CR,
- * U+0020..U+D7FF, U+E000..U+FFFD, U+10000..U+10FFFF, shortest forms only.
- */
-static bool
-text_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		uint32_t c;
-		int len;
-
-		if (p[0] < 0x80) {
-			c = p[0];
-			len = 1;
-		} else if ((p[0] & 0xe0) == 0xc0) {
-			c = p[0] & 0x1f;
-			len = 2;
-		} else if ((p[0] & 0xf0) == 0xe0) {
-			c = p[0] & 0x0f;
-			len = 3;
-		} else if ((p[0] & 0xf8) == 0xf0) {
-			c = p[0] & 0x07;
-			len = 4;
-		} else {
-			return false;
-		}
-		for (int i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			c = (c << 6) | (p[i] & 0x3f);
-		}
-		if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
-		    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
-			return false;
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-			return false;
-		if ((c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
-			return false;
-		p += len;
-	}
-	return true;
-}
-
 static cx_status
 check_text(const char *s, const char *what, cx_error *err)
 {
-	if (s != NULL && !text_valid(s))
+	if (s != NULL && !cxi_ext_text_ok(s))
 		return cxi_error_set(err, CX_ERR_XML_ENCODING,
 				     "data form: %s is not valid UTF-8 XML text",
 				     what);
