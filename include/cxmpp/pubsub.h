@@ -66,7 +66,8 @@
  *
  * Forms: configuration, subscription options and publish-options are
  * passed as flat {var, value, var, value, ..., NULL} string arrays (a
- * submitted XEP-0004 form with one value per field), or as a ready
+ * submitted XEP-0004 form; a var repeated in consecutive pairs gives one
+ * field with several values, e.g. pubsub#show-values), or as a ready
  * <x xmlns='jabber:x:data'/> node; forms that come back (a node's
  * configuration, the default configuration, subscription options) are
  * returned as the <x/> node, borrowed from the reply, so that any XEP-0004

@@ -111,8 +111,8 @@ cxi_pubsub_new_iq(cx_stanza **out, xmlNodePtr *ps, const char *type,
 }
 
 static cx_status
-add_field(xmlNodePtr x, const char *var, const char *type, const char *value,
-	  cx_error *err)
+add_field_node(xmlNodePtr *out, xmlNodePtr x, const char *var, const char *type,
+	       const char *value, cx_error *err)
 {
 	xmlNodePtr f;
 	cx_status st;
@@ -122,14 +122,23 @@ add_field(xmlNodePtr x, const char *var, const char *type, const char *value,
 	    (st = cxi_px_set(f, "type", type, err)) != CX_OK ||
 	    (st = cxi_px_add(NULL, f, NULL, "value", value, err)) != CX_OK)
 		return st;
+	if (out != NULL)
+		*out = f;
 	return CX_OK;
+}
+
+static cx_status
+add_field(xmlNodePtr x, const char *var, const char *type, const char *value,
+	  cx_error *err)
+{
+	return add_field_node(NULL, x, var, type, value, err);
 }
 
 cx_status
 cxi_pubsub_add_form(xmlNodePtr *out, xmlNodePtr parent, const char *form_type,
 		    const char *const *kv, cx_error *err)
 {
-	xmlNodePtr x;
+	xmlNodePtr x, last = NULL;
 	cx_status st;
 	size_t i;
 
@@ -145,7 +154,16 @@ cxi_pubsub_add_form(xmlNodePtr *out, xmlNodePtr parent, const char *form_type,
 					     "form field %s has no value", kv[i]);
 		if (strcmp(kv[i], "FORM_TYPE") == 0)
 			continue;
-		if ((st = add_field(x, kv[i], NULL, kv[i + 1], err)) != CX_OK)
+		/* A var repeated in consecutive pairs is one multi-valued
+		 * field (list-multi, jid-multi), as XEP-0004 and the
+		 * XEP-0060 examples write it, not several fields. */
+		if (last != NULL && i >= 2 && strcmp(kv[i], kv[i - 2]) == 0) {
+			if ((st = cxi_px_add(NULL, last, NULL, "value", kv[i + 1],
+					     err)) != CX_OK)
+				return st;
+			continue;
+		}
+		if ((st = add_field_node(&last, x, kv[i], NULL, kv[i + 1], err)) != CX_OK)
 			return st;
 	}
 	if (out != NULL)

@@ -21,7 +21,8 @@
 /* <iq type to><pubsub xmlns=ns/></iq>; *ps receives the <pubsub/>. */
 cx_status cxi_pubsub_new_iq(cx_stanza **out, xmlNodePtr *ps, const char *type,
 			    const char *service, const char *ns, cx_error *err);
-/* Appends a submitted form <x type='submit'> with FORM_TYPE and the pairs. */
+/* Appends a submitted form <x type='submit'> with FORM_TYPE and the pairs
+ * (consecutive pairs with the same var: one field with several values). */
 cx_status cxi_pubsub_add_form(xmlNodePtr *out, xmlNodePtr parent,
 			      const char *form_type, const char *const *kv,
 			      cx_error *err);

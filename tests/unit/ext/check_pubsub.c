@@ -170,6 +170,35 @@ atom_entry(cx_stanza **holder)
 	return cx_stanza_find_child(*holder, "http://www.w3.org/2005/Atom", "entry");
 }
 
+/* The Atom entry of XEP-0060 examples 100 and 116, as the spec writes it. */
+static xmlNodePtr
+spec_entry(cx_stanza **holder)
+{
+	*holder = parse_str("<message><entry xmlns='http://www.w3.org/2005/Atom'>\n"
+			    "          <title>Soliloquy</title>\n"
+			    "          <summary>\n"
+			    "To be, or not to be: that is the question:\n"
+			    "Whether 'tis nobler in the mind to suffer\n"
+			    "The slings and arrows of outrageous fortune,\n"
+			    "Or to take arms against a sea of troubles,\n"
+			    "And by opposing end them?\n"
+			    "          </summary>\n"
+			    "          <link rel='alternate' type='text/html'\n"
+			    "                href='http://denmark.lit/2003/12/13/atom03'/>\n"
+			    "          <id>tag:denmark.lit,2003:entry-32397</id>\n"
+			    "          <published>2003-12-13T18:30:02Z</published>\n"
+			    "          <updated>2003-12-13T18:30:02Z</updated>\n"
+			    "        </entry></message>");
+	return cx_stanza_find_child(*holder, "http://www.w3.org/2005/Atom", "entry");
+}
+
+/* Subscription options of examples 68 and 71: show-values has three values. */
+static const char *const spec_sub_options[] = {
+	"pubsub#deliver", "1", "pubsub#digest", "0", "pubsub#include_body", "false",
+	"pubsub#show-values", "chat", "pubsub#show-values", "online",
+	"pubsub#show-values", "away", NULL
+};
+
 static cx_status
 b_disco_info(cx_stanza **o) { return cxi_pubsub_build_disco(o, SVC, NULL, 0, NULL); }
 static cx_status
@@ -183,22 +212,21 @@ b_subscribe(cx_stanza **o) { return cxi_pubsub_build_subscribe(o, SVC, NODE, "fr
 static cx_status
 b_subscribe_opts(cx_stanza **o)
 {
-	static const char *const opts[] = { "pubsub#deliver", "1", "pubsub#digest", "0", NULL };
-	return cxi_pubsub_build_subscribe(o, SVC, NODE, "francisco@denmark.lit", opts, NULL);
+	return cxi_pubsub_build_subscribe(o, SVC, NODE, "francisco@denmark.lit",
+					  spec_sub_options, NULL);
 }
 static cx_status
 b_unsubscribe(cx_stanza **o)
 {
-	return cxi_pubsub_build_unsubscribe(o, SVC, NODE, "francisco@denmark.lit",
-					    "ba49252aaa4f5d320c24d3766f0bdcade78c78d3", NULL);
+	return cxi_pubsub_build_unsubscribe(o, SVC, NODE, "francisco@denmark.lit", NULL, NULL);
 }
 static cx_status
 b_options_get(cx_stanza **o) { return cxi_pubsub_build_options(o, SVC, NODE, "francisco@denmark.lit", NULL, NULL, NULL); }
 static cx_status
 b_options_set(cx_stanza **o)
 {
-	static const char *const opts[] = { "pubsub#deliver", "0", NULL };
-	return cxi_pubsub_build_options(o, SVC, NODE, "francisco@denmark.lit", NULL, opts, NULL);
+	return cxi_pubsub_build_options(o, SVC, NODE, "francisco@denmark.lit", NULL,
+					spec_sub_options, NULL);
 }
 static cx_status
 b_items(cx_stanza **o) { return cxi_pubsub_build_items(o, SVC, NODE, NULL, NULL); }
@@ -214,6 +242,14 @@ b_items_ids(cx_stanza **o)
 {
 	static const char *const ids[] = { "368866411b877c30064a5f62b917cffe",
 					   "4e30f35051b7b8b42abe083742187228", NULL };
+	cx_pubsub_items_query q = CX_PUBSUB_ITEMS_QUERY_INIT;
+	q.item_ids = ids;
+	return cxi_pubsub_build_items(o, SVC, NODE, &q, NULL);
+}
+static cx_status
+b_items_one(cx_stanza **o)
+{
+	static const char *const ids[] = { "ae890ac52d0df67ed7cfdf51b644e901", NULL };
 	cx_pubsub_items_query q = CX_PUBSUB_ITEMS_QUERY_INIT;
 	q.item_ids = ids;
 	return cxi_pubsub_build_items(o, SVC, NODE, &q, NULL);
@@ -236,7 +272,7 @@ b_publish(cx_stanza **o)
 	const char *id[1] = { "bnd81g37d61f49fgn581" };
 	cx_status st;
 
-	p[0] = atom_entry(&h);
+	p[0] = spec_entry(&h);
 	st = cxi_pubsub_build_publish(o, SVC, NODE, 1, id, p, NULL, NULL);
 	cx_stanza_unref(h);
 	return st;
@@ -245,17 +281,18 @@ static cx_status
 b_publish_opts(cx_stanza **o)
 {
 	static const char *const opts[] = { "pubsub#access_model", "presence", NULL };
+	const char *id[1] = { "ae890ac52d0df67ed7cfdf51b644e901" };
 	cx_stanza *h;
 	const xmlNode *p[1];
 	cx_status st;
 
-	p[0] = atom_entry(&h);
-	st = cxi_pubsub_build_publish(o, SVC, NODE, 1, NULL, p, opts, NULL);
+	p[0] = spec_entry(&h);
+	st = cxi_pubsub_build_publish(o, SVC, NODE, 1, id, p, opts, NULL);
 	cx_stanza_unref(h);
 	return st;
 }
 static cx_status
-b_retract(cx_stanza **o) { return cxi_pubsub_build_retract(o, SVC, NODE, "ae890ac52d0df67ed7cfdf51b644e901", 1, NULL); }
+b_retract(cx_stanza **o) { return cxi_pubsub_build_retract(o, SVC, NODE, "ae890ac52d0df67ed7cfdf51b644e901", 0, NULL); }
 static cx_status
 b_create(cx_stanza **o) { return cxi_pubsub_build_create(o, SVC, NODE, NULL, NULL); }
 static cx_status
@@ -263,8 +300,26 @@ b_create_instant(cx_stanza **o) { return cxi_pubsub_build_create(o, SVC, NULL, N
 static cx_status
 b_create_config(cx_stanza **o)
 {
-	static const char *const cfg[] = { "pubsub#title", "Princely Musings (Atom)",
-					   "pubsub#max_items", "10", NULL };
+	static const char *const cfg[] = {
+		"pubsub#title", "Princely Musings (Atom)",
+		"pubsub#deliver_notifications", "1", "pubsub#deliver_payloads", "1",
+		"pubsub#persist_items", "1", "pubsub#max_items", "10",
+		"pubsub#item_expire", "604800", "pubsub#access_model", "open",
+		"pubsub#publish_model", "publishers", "pubsub#purge_offline", "0",
+		"pubsub#send_last_published_item", "never",
+		"pubsub#presence_based_delivery", "false",
+		"pubsub#notification_type", "headline", "pubsub#notify_config", "0",
+		"pubsub#notify_delete", "0", "pubsub#notify_retract", "0",
+		"pubsub#notify_sub", "0", "pubsub#max_payload_size", "1028",
+		"pubsub#type", "urn:example:e2ee:bundle",
+		"pubsub#body_xslt", "http://jabxslt.jabberstudio.org/atom_body.xslt", NULL
+	};
+	return cxi_pubsub_build_create(o, SVC, NODE, cfg, NULL);
+}
+static cx_status
+b_create_access(cx_stanza **o)
+{
+	static const char *const cfg[] = { "pubsub#access_model", "whitelist", NULL };
 	return cxi_pubsub_build_create(o, SVC, NODE, cfg, NULL);
 }
 static cx_status
@@ -272,13 +327,33 @@ b_configure_get(cx_stanza **o) { return cxi_pubsub_build_configure(o, SVC, NODE,
 static cx_status
 b_configure_set(cx_stanza **o)
 {
-	static const char *const cfg[] = { "pubsub#max_items", "20", NULL };
+	static const char *const cfg[] = {
+		"pubsub#title", "Princely Musings (Atom)",
+		"pubsub#deliver_notifications", "1", "pubsub#deliver_payloads", "1",
+		"pubsub#persist_items", "1", "pubsub#max_items", "10",
+		"pubsub#item_expire", "604800", "pubsub#access_model", "roster",
+		"pubsub#roster_groups_allowed", "friends",
+		"pubsub#roster_groups_allowed", "servants",
+		"pubsub#roster_groups_allowed", "courtiers",
+		"pubsub#publish_model", "publishers", "pubsub#purge_offline", "0",
+		"pubsub#send_last_published_item", "never",
+		"pubsub#presence_based_delivery", "false",
+		"pubsub#notification_type", "headline", "pubsub#notify_config", "0",
+		"pubsub#notify_delete", "0", "pubsub#notify_retract", "0",
+		"pubsub#notify_sub", "0", "pubsub#max_payload_size", "1028",
+		"pubsub#type", "urn:example:e2ee:bundle",
+		"pubsub#body_xslt", "http://jabxslt.jabberstudio.org/atom_body.xslt", NULL
+	};
 	return cxi_pubsub_build_configure(o, SVC, NODE, cfg, NULL);
 }
 static cx_status
 b_default(cx_stanza **o) { return cxi_pubsub_build_configure(o, SVC, NULL, NULL, NULL); }
 static cx_status
 b_delete(cx_stanza **o) { return cxi_pubsub_build_delete(o, SVC, NODE, "xmpp:hamlet@denmark.lit?;node=blog", NULL); }
+static cx_status
+b_delete_plain(cx_stanza **o) { return cxi_pubsub_build_delete(o, SVC, NODE, NULL, NULL); }
+static cx_status
+b_owner_affiliations(cx_stanza **o) { return cxi_pubsub_build_affiliations(o, SVC, NODE, 1, NULL); }
 static cx_status
 b_purge(cx_stanza **o) { return cxi_pubsub_build_purge(o, SVC, NODE, NULL); }
 static cx_status
@@ -298,20 +373,25 @@ b_owner_set_affiliations(cx_stanza **o)
 	return cxi_pubsub_build_set_affiliations(o, SVC, NODE, &a, 1, NULL);
 }
 static cx_status
-b_authorization(cx_stanza **o)
+authorization(cx_stanza **o, int allow)
 {
 	cx_stanza *req = load("8.6-authorization-request.xml");
 	cx_pubsub_event *ev = NULL;
 	cx_status st;
 
 	ck_assert_int_eq(cx_pubsub_event_parse(&ev, req, NULL), CX_OK);
-	st = cxi_pubsub_build_authorization(o, ev, 1, NULL);
+	st = cxi_pubsub_build_authorization(o, ev, allow, NULL);
 	cx_pubsub_event_free(ev);
 	cx_stanza_unref(req);
 	if (st == CX_OK) /* the example's message has no 'to' besides the service */
 		cx_stanza_set_to(*o, SVC, NULL);
 	return st;
 }
+
+static cx_status
+b_authorization(cx_stanza **o) { return authorization(o, 1); }
+static cx_status
+b_authorization_deny(cx_stanza **o) { return authorization(o, 0); }
 
 static cx_status
 b_get_pending(cx_stanza **o) { return cxi_pubsub_build_get_pending(o, SVC, NULL, NULL, NULL, NULL); }
@@ -332,13 +412,14 @@ static const struct {
 	{ "5.6-subscriptions-request.xml", b_subscriptions },
 	{ "5.7-affiliations-request.xml", b_affiliations },
 	{ "6.1-subscribe-request.xml", b_subscribe },
-	{ "6.1-subscribe-with-options-request.xml", b_subscribe_opts },
+	{ "6.3-subscribe-and-configure-request.xml", b_subscribe_opts },
 	{ "6.2-unsubscribe-request.xml", b_unsubscribe },
 	{ "6.3-options-request.xml", b_options_get },
 	{ "6.3-options-submit.xml", b_options_set },
 	{ "6.5-items-request.xml", b_items },
 	{ "6.5-items-max-request.xml", b_items_max },
 	{ "6.5-items-ids-request.xml", b_items_ids },
+	{ "6.5-items-one-request.xml", b_items_one },
 	{ "6.5-items-rsm-request.xml", b_items_rsm },
 	{ "7.1-publish-request.xml", b_publish },
 	{ "7.1-publish-options-request.xml", b_publish_opts },
@@ -346,15 +427,19 @@ static const struct {
 	{ "8.1-create-request.xml", b_create },
 	{ "8.1-create-instant-request.xml", b_create_instant },
 	{ "8.1-create-configure-request.xml", b_create_config },
+	{ "8.1-create-access-model-request.xml", b_create_access },
 	{ "8.2-configure-request.xml", b_configure_get },
 	{ "8.2-configure-submit.xml", b_configure_set },
 	{ "8.3-default-request.xml", b_default },
 	{ "8.4-delete-request.xml", b_delete },
+	{ "8.4-delete-plain-request.xml", b_delete_plain },
 	{ "8.5-purge-request.xml", b_purge },
 	{ "8.8-owner-subscriptions-request.xml", b_owner_subscriptions },
 	{ "8.8-owner-subscriptions-set.xml", b_owner_set_subscriptions },
+	{ "8.9-owner-affiliations-request.xml", b_owner_affiliations },
 	{ "8.9-owner-affiliations-set.xml", b_owner_set_affiliations },
 	{ "8.6-authorization-submit.xml", b_authorization },
+	{ "8.6-authorization-deny.xml", b_authorization_deny },
 	{ "8.7-get-pending-request.xml", b_get_pending },
 	{ "8.7-get-pending-submit.xml", b_get_pending_submit },
 };
@@ -425,12 +510,10 @@ START_TEST(test_pubsub_parse_info)
 	cx_error err = CX_ERROR_INIT;
 
 	ck_assert_int_eq(cxi_pubsub_parse_info(&info, r, NULL), CX_OK);
-	ck_assert_int_eq(info->n_features, 4);
+	ck_assert_int_eq(info->n_features, 1);
 	ck_assert_str_eq(info->category, "pubsub");
 	ck_assert_str_eq(info->type, "service");
-	ck_assert(cx_pubsub_info_has_feature(info, "publish"));
-	ck_assert(!cx_pubsub_info_has_feature(info, "purge-nodes"));
-	ck_assert_int_eq(cx_pubsub_require_feature(info, "subscribe", &err), CX_OK);
+	ck_assert(!cx_pubsub_info_has_feature(info, "publish"));
 	ck_assert_int_eq(cx_pubsub_require_feature(info, "purge-nodes", &err), CX_ERR_NOT_SUPPORTED);
 	ck_assert_ptr_nonnull(strstr(err.message, "pubsub#purge-nodes"));
 	ck_assert_ptr_nonnull(strstr(err.message, SVC));
@@ -438,10 +521,29 @@ START_TEST(test_pubsub_parse_info)
 	cx_pubsub_info_free(info);
 	cx_stanza_unref(r);
 
-	r = load("5.3-node-info-result.xml");
+	/* the features of example 58 (subscription options) and of 7.1.1 */
+	r = parse_str("<iq type='result' from='" SVC "' id='feature1'>"
+		      "<query xmlns='http://jabber.org/protocol/disco#info'>"
+		      "<identity category='pubsub' type='service'/>"
+		      "<feature var='http://jabber.org/protocol/pubsub'/>"
+		      "<feature var='http://jabber.org/protocol/pubsub#publish'/>"
+		      "<feature var='http://jabber.org/protocol/pubsub#subscription-options'/>"
+		      "</query></iq>");
+	ck_assert_int_eq(cxi_pubsub_parse_info(&info, r, NULL), CX_OK);
+	ck_assert_int_eq(info->n_features, 3);
+	ck_assert(cx_pubsub_info_has_feature(info, "publish"));
+	ck_assert(!cx_pubsub_info_has_feature(info, "purge-nodes"));
+	ck_assert_int_eq(cx_pubsub_require_feature(info, "subscription-options", &err), CX_OK);
+	cx_pubsub_info_free(info);
+	cx_stanza_unref(r);
+
+	r = load("5.4-node-metadata-result.xml");
 	ck_assert_int_eq(cxi_pubsub_parse_info(&info, r, NULL), CX_OK);
 	ck_assert_str_eq(info->type, "leaf");
 	ck_assert_ptr_nonnull(info->meta_data);
+	ck_assert_str_eq(cx_pubsub_form_value(info->meta_data, "pubsub#type"), "urn:example:e2ee:bundle");
+	ck_assert_str_eq(cx_pubsub_form_value(info->meta_data, "pubsub#description"),
+			 "Updates for Hamlet's Princely Musings weblog.");
 	ck_assert_str_eq(cx_pubsub_form_value(info->meta_data, "pubsub#creator"), "hamlet@denmark.lit");
 	ck_assert_str_eq(cx_pubsub_form_value(info->meta_data, "pubsub#num_subscribers"), "1066");
 	ck_assert_ptr_null(cx_pubsub_form_value(info->meta_data, "pubsub#nothing"));
@@ -510,6 +612,8 @@ static const struct {
 	  "ba49252aaa4f5d320c24d3766f0bdcade78c78d3", 0 },
 	{ "6.1-subscribe-pending.xml", CX_PUBSUB_SUB_PENDING, NULL, 0 },
 	{ "6.1-subscribe-unconfigured.xml", CX_PUBSUB_SUB_UNCONFIGURED, NULL, 1 },
+	{ "6.2-unsubscribe-result.xml", CX_PUBSUB_SUB_NONE,
+	  "ba49252aaa4f5d320c24d3766f0bdcade78c78d3", 0 },
 };
 
 START_TEST(test_pubsub_parse_subscribe)
@@ -563,8 +667,9 @@ START_TEST(test_pubsub_parse_items)
 	ck_assert_int_eq(cxi_pubsub_parse_items(&it, r, NULL), CX_OK);
 	cx_stanza_unref(r); /* the result keeps its own reference */
 	ck_assert_str_eq(it->node, NODE);
-	ck_assert_int_eq(it->count, 2);
+	ck_assert_int_eq(it->count, 4);
 	ck_assert_str_eq(it->v[0].id, "368866411b877c30064a5f62b917cffe");
+	ck_assert_str_eq(it->v[3].id, "ae890ac52d0df67ed7cfdf51b644e901");
 	ck_assert_str_eq((const char *)it->v[0].payload->name, "entry");
 	ck_assert_str_eq((const char *)it->v[0].payload->ns->href, "http://www.w3.org/2005/Atom");
 	ck_assert_int_eq(it->rsm.present, 0);
@@ -572,10 +677,25 @@ START_TEST(test_pubsub_parse_items)
 
 	r = load("6.5-items-rsm-result.xml");
 	ck_assert_int_eq(cxi_pubsub_parse_items(&it, r, NULL), CX_OK);
-	ck_assert_int_eq(it->count, 2);
-	ck_assert_ptr_null(it->v[0].payload);
+	ck_assert_int_eq(it->count, 3);
+	ck_assert_ptr_nonnull(it->v[2].payload);
+	ck_assert_int_eq(it->rsm.present, 1);
 	ck_assert_int_eq(it->rsm.count, 19);
 	ck_assert_str_eq(it->rsm.last, "4e30f35051b7b8b42abe083742187228");
+	cx_pubsub_items_free(it);
+	cx_stanza_unref(r);
+
+	r = load("6.5-items-max-result.xml");
+	ck_assert_int_eq(cxi_pubsub_parse_items(&it, r, NULL), CX_OK);
+	ck_assert_int_eq(it->count, 2);
+	ck_assert_str_eq(it->v[1].id, "ae890ac52d0df67ed7cfdf51b644e901");
+	cx_pubsub_items_free(it);
+	cx_stanza_unref(r);
+
+	r = load("6.5-items-empty-result.xml");
+	ck_assert_int_eq(cxi_pubsub_parse_items(&it, r, NULL), CX_OK);
+	ck_assert_str_eq(it->node, NODE);
+	ck_assert_int_eq(it->count, 0);
 	cx_pubsub_items_free(it);
 	cx_stanza_unref(r);
 }
@@ -641,6 +761,43 @@ static const struct {
 	  "subid-required", "subid-required" },
 	{ "7.1-publish-precondition.xml", CX_ERR_STANZA_ERROR, "conflict",
 	  "precondition-not-met", "precondition-not-met" },
+#define APP(f, cond, app) { f, CX_ERR_STANZA_ERROR, cond, app, app }
+#define UNSUP(f, feature) { f, CX_ERR_NOT_SUPPORTED, "feature-not-implemented", \
+			    "unsupported", "pubsub#" feature }
+	APP("6.1-subscribe-invalid-jid.xml", "bad-request", "invalid-jid"),
+	APP("6.1-subscribe-not-in-roster-group.xml", "not-authorized", "not-in-roster-group"),
+	APP("6.1-subscribe-closed-node.xml", "not-allowed", "closed-node"),
+	APP("6.1-subscribe-pending-subscription.xml", "not-authorized", "pending-subscription"),
+	APP("6.1-subscribe-too-many.xml", "policy-violation", "too-many-subscriptions"),
+	APP("6.2-unsubscribe-not-subscribed.xml", "unexpected-request", "not-subscribed"),
+	APP("6.2-unsubscribe-invalid-subid.xml", "not-acceptable", "invalid-subid"),
+	APP("6.3-options-not-subscribed.xml", "unexpected-request", "not-subscribed"),
+	APP("6.3-options-jid-required.xml", "bad-request", "jid-required"),
+	UNSUP("6.3-options-unsupported.xml", "subscription-options"),
+	APP("6.3-options-invalid-options.xml", "bad-request", "invalid-options"),
+	APP("6.5-items-not-subscribed.xml", "not-authorized", "not-subscribed"),
+	UNSUP("6.5-items-persistent-unsupported.xml", "persistent-items"),
+	UNSUP("7.1-publish-unsupported.xml", "publish"),
+	APP("7.1-publish-node-full.xml", "conflict", "node-full"),
+	APP("7.1-publish-payload-too-big.xml", "not-acceptable", "payload-too-big"),
+	APP("7.1-publish-invalid-payload.xml", "bad-request", "invalid-payload"),
+	APP("7.1-publish-item-required.xml", "bad-request", "item-required"),
+	APP("7.1-publish-payload-required.xml", "bad-request", "payload-required"),
+	APP("7.1-publish-item-forbidden.xml", "bad-request", "item-forbidden"),
+	APP("7.2-retract-nodeid-required.xml", "bad-request", "nodeid-required"),
+	UNSUP("7.2-retract-unsupported.xml", "delete-items"),
+	UNSUP("8.1-create-unsupported.xml", "create-nodes"),
+	APP("8.1-create-nodeid-required.xml", "not-acceptable", "nodeid-required"),
+	APP("8.1-create-unsupported-access-model.xml", "not-acceptable", "unsupported-access-model"),
+	UNSUP("8.2-configure-unsupported.xml", "config-node"),
+	UNSUP("8.3-default-unsupported.xml", "retrieve-default"),
+	UNSUP("8.5-purge-unsupported.xml", "purge-nodes"),
+	UNSUP("8.7-get-pending-unsupported.xml", "get-pending"),
+	UNSUP("8.8-owner-subscriptions-unsupported.xml", "manage-subscriptions"),
+	UNSUP("8.9-owner-affiliations-unsupported.xml", "modify-affiliations"),
+	UNSUP("8.9-owner-affiliations-member-unsupported.xml", "member-affiliation"),
+#undef APP
+#undef UNSUP
 };
 
 START_TEST(test_pubsub_errors_examples)
@@ -725,8 +882,24 @@ START_TEST(test_pubsub_event_examples)
 	ck_assert_str_eq(ev->from, SVC);
 	ck_assert_str_eq(ev->node, NODE);
 	ck_assert_int_eq(ev->n_items, 1);
-	ck_assert_str_eq(ev->items[0].publisher, "hamlet@denmark.lit");
+	ck_assert_str_eq(ev->items[0].id, "ae890ac52d0df67ed7cfdf51b644e901");
+	ck_assert_ptr_null(ev->items[0].publisher);
 	ck_assert_str_eq((const char *)ev->items[0].payload->name, "entry");
+	cx_pubsub_event_free(ev);
+
+	m = load("7.1-event-items-publisher.xml");
+	ck_assert_int_eq(cx_pubsub_event_parse(&ev, m, NULL), CX_OK);
+	cx_stanza_unref(m);
+	ck_assert_int_eq(ev->n_items, 1);
+	ck_assert_str_eq(ev->items[0].publisher, "hamlet@denmark.lit");
+	cx_pubsub_event_free(ev);
+
+	m = load("7.1-event-items-notification-only.xml");
+	ck_assert_int_eq(cx_pubsub_event_parse(&ev, m, NULL), CX_OK);
+	cx_stanza_unref(m);
+	ck_assert_int_eq(ev->kind, CX_PUBSUB_EVENT_ITEMS);
+	ck_assert_int_eq(ev->n_items, 1);
+	ck_assert_ptr_null(ev->items[0].payload);
 	cx_pubsub_event_free(ev);
 
 	m = load("7.2-event-retract.xml");
@@ -762,6 +935,13 @@ START_TEST(test_pubsub_event_examples)
 	ck_assert_int_eq(ev->kind, CX_PUBSUB_EVENT_SUBSCRIPTION);
 	ck_assert_int_eq(ev->state, CX_PUBSUB_SUB_SUBSCRIBED);
 	ck_assert_str_eq(ev->jid, "horatio@denmark.lit");
+	cx_pubsub_event_free(ev);
+	cx_stanza_unref(m);
+
+	m = load("8.6-event-subscription-none.xml");
+	ck_assert_int_eq(cx_pubsub_event_parse(&ev, m, NULL), CX_OK);
+	ck_assert_int_eq(ev->kind, CX_PUBSUB_EVENT_SUBSCRIPTION);
+	ck_assert_int_eq(ev->state, CX_PUBSUB_SUB_NONE);
 	cx_pubsub_event_free(ev);
 	cx_stanza_unref(m);
 
@@ -954,7 +1134,8 @@ START_TEST(test_pubsub_pending_example)
 	ck_assert_str_eq(p->nodes[0], "princely_musings");
 	ck_assert_str_eq(p->nodes[1], "news_from_elsinore");
 	ck_assert_str_eq(sid, "pubsub-get-pending:20031021T150901Z-600");
-	ck_assert_ptr_null(ft); /* the example's form has no FORM_TYPE */
+	ck_assert_str_eq(ft, CX_NS_PUBSUB_SUB_AUTH); /* example 178 has one */
+	free(ft);
 	cx_pubsub_pending_free(p);
 	free(sid);
 	cx_stanza_unref(r);
