@@ -36,15 +36,18 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
+#include "cxmpp/atom.h"
 #include "cxmpp/forms.h"
 #include "cxmpp/pubsub.h"
-#include "examples/pubsub-atom.h"
 #include "examples/tool.h"
 
 #define PROG "cxmpp-pubsub"
 #define MAX_NODES 64
+#define MAX_LIST 32      /* --category and --link given */
 
 enum cmd { CMD_NONE = 0, CMD_BROWSE = 1, CMD_READ = 2, CMD_WRITE = 4 };
 #define CMD_ALL (CMD_BROWSE | CMD_READ | CMD_WRITE)
@@ -53,7 +56,7 @@ enum {
 	O_JSON = 300, O_DEPTH, O_MAX, O_LAST, O_ALL, O_PAGE_SIZE, O_MAX_PAGES,
 	O_UNSUB, O_UNSUB_EXIT, O_COUNT, O_FOR, O_FOLLOW, O_TITLE, O_ID,
 	O_CATEGORY, O_LINK, O_AUTHOR, O_SUMMARY, O_NO_NOTIFY, O_DENY,
-	O_REDIRECT, O_MESSAGE = 'm', O_FILE = 'f'
+	O_REDIRECT, O_PAYLOAD, O_PAYLOAD_FILE, O_MESSAGE = 'm', O_FILE = 'f'
 };
 
 /* Which subcommands accept each of the tool's own options. */
@@ -70,6 +73,7 @@ static const struct {
 	{ O_TITLE, CMD_WRITE }, { O_ID, CMD_WRITE }, { O_CATEGORY, CMD_WRITE },
 	{ O_LINK, CMD_WRITE }, { O_AUTHOR, CMD_WRITE }, { O_SUMMARY, CMD_WRITE },
 	{ O_NO_NOTIFY, CMD_WRITE }, { O_MESSAGE, CMD_WRITE }, { O_FILE, CMD_WRITE },
+	{ O_PAYLOAD, CMD_WRITE }, { O_PAYLOAD_FILE, CMD_WRITE },
 };
 
 typedef struct tool_opts {
@@ -84,9 +88,10 @@ typedef struct tool_opts {
 	long count;
 	long for_secs;
 	const char *title, *id, *author, *summary, *message, *file, *redirect;
-	const char *categories[CXE_ATOM_MAX_LIST];
+	const char *payload, *payload_file; /* write: a non-Atom payload */
+	const char *categories[MAX_LIST];
 	size_t n_categories;
-	const char *links[CXE_ATOM_MAX_LIST];
+	const char *links[MAX_LIST];
 	size_t n_links;
 	int no_notify, deny;
 	const char *given[64];     /* our own options as given (for messages) */
@@ -116,6 +121,8 @@ typedef struct ctx {
 	size_t n_approved;
 	int approve_failed;
 	int synced;                 /* our marker message came back */
+	/* write --payload: the checked element, root of its own document */
+	xmlDocPtr payload;
 } ctx;
 
 static volatile sig_atomic_t interrupted;
@@ -144,7 +151,9 @@ usage_browse(FILE *out)
 {
 	fputs("Usage: cxmpp-pubsub [options] browse SERVICE\n"
 	      "       cxmpp-pubsub [options] browse SERVICE NODE [VERB ARGS...]\n"
+	      "       cxmpp-pubsub [options] browse SERVICE create [KEY=VALUE...]\n"
 	      "Without NODE: the tree of the service's nodes, with titles and item counts.\n"
+	      "create without NODE: an instant node, named by the service (printed).\n"
 	      "With NODE: what the node says about itself, or a verb:\n"
 	      "  create [KEY=VALUE...]     create the node, with configuration\n"
 	      "  config                    show the node's configuration\n"
@@ -191,6 +200,7 @@ usage_write(FILE *out)
 	      "       cxmpp-pubsub [options] write SERVICE NODE edit ID [...]\n"
 	      "       cxmpp-pubsub [options] write SERVICE NODE retract ID...\n"
 	      "       cxmpp-pubsub [options] write SERVICE NODE list\n"
+	      "       cxmpp-pubsub [options] write SERVICE NODE --payload XML\n"
 	      "Publish an Atom entry; the text comes from -m, -f, standard input, or\n"
 	      "$EDITOR when standard input is a terminal. edit republishes item ID\n"
 	      "(what is not given is kept); retract deletes items; list shows them.\n\n"
@@ -202,6 +212,8 @@ usage_write(FILE *out)
 	      "      --author NAME         the author (default: the account's JID)\n"
 	      "      --category TERM       a category (repeatable)\n"
 	      "      --link [REL=]URL      a link (repeatable; rel defaults to alternate)\n"
+	      "      --payload XML         publish this element instead of an Atom entry\n"
+	      "      --payload-file FILE   ... read from FILE (- for standard input)\n"
 	      "      --no-notify           with retract: do not notify subscribers\n"
 	      "      --page-size N         with list: items per request (default 50)\n"
 	      "      --json                one JSON object per line\n", out);
@@ -466,18 +478,40 @@ print_excerpt(const char *text, size_t max, const char *indent)
 	printf("%s%s%s\n", indent, buf, *text ? " ..." : "");
 }
 
+/* The link a reader follows: the alternate one, else the first. */
+static const char *
+entry_link(const cx_atom_entry *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_links; i++)
+		if (a->links[i].rel == NULL ||
+		    strcmp(a->links[i].rel, "alternate") == 0)
+			return a->links[i].href;
+	return a->n_links ? a->links[0].href : NULL;
+}
+
+/* The author as shown: the name, else the URI or the address. */
+static const char *
+entry_author(const cx_atom_entry *a)
+{
+	return a->author.name ? a->author.name :
+	       a->author.uri ? a->author.uri : a->author.email;
+}
+
 /* One item, from a retrieval or an event. */
 static void
 show_item(ctx *x, const char *node, const cx_pubsub_item *it, int live)
 {
-	cxe_atom a;
-	int atom = cxe_atom_read(&a, it->payload);
+	cx_atom_entry *a = NULL;
+	cx_status st = it->payload ? cx_atom_entry_parse(&a, it->payload, NULL)
+				   : CX_ERR_NOT_FOUND;
 	char *xml = NULL;
 	size_t i;
 
-	if (atom < 0)
+	if (st != CX_OK && st != CX_ERR_NOT_FOUND)
 		return;
-	if (!atom && it->payload)
+	if (a == NULL && it->payload)
 		xml = xml_text(it->payload);
 	if (x->o.json) {
 		json_t *o = jobj("item");
@@ -489,20 +523,20 @@ show_item(ctx *x, const char *node, const cx_pubsub_item *it, int live)
 		json_object_set_new(o, "id", jstr(it->id));
 		json_object_set_new(o, "publisher", jstr(it->publisher));
 		json_object_set_new(o, "live", json_boolean(live));
-		if (atom) {
+		if (a) {
 			json_t *e = json_object(), *cats = json_array();
 
-			for (i = 0; cats && i < a.n_categories; i++)
-				json_array_append_new(cats, json_string(a.categories[i]));
+			for (i = 0; cats && i < a->n_categories; i++)
+				json_array_append_new(cats, json_string(a->categories[i].term));
 			if (e) {
-				json_object_set_new(e, "title", jstr(a.title));
-				json_object_set_new(e, "author", jstr(a.author));
-				json_object_set_new(e, "published", jstr(a.published));
-				json_object_set_new(e, "updated", jstr(a.updated));
-				json_object_set_new(e, "link", jstr(a.link));
-				json_object_set_new(e, "summary", jstr(a.summary));
-				json_object_set_new(e, "content", jstr(a.content));
-				json_object_set_new(e, "id", jstr(a.id));
+				json_object_set_new(e, "title", jstr(a->title.value));
+				json_object_set_new(e, "author", jstr(entry_author(a)));
+				json_object_set_new(e, "published", jstr(a->published));
+				json_object_set_new(e, "updated", jstr(a->updated));
+				json_object_set_new(e, "link", jstr(entry_link(a)));
+				json_object_set_new(e, "summary", jstr(a->summary.value));
+				json_object_set_new(e, "content", jstr(a->content.value));
+				json_object_set_new(e, "id", jstr(a->id));
 				json_object_set_new(e, "categories", cats ? cats : json_array());
 				json_object_set_new(o, "entry", e);
 			} else {
@@ -515,27 +549,29 @@ show_item(ctx *x, const char *node, const cx_pubsub_item *it, int live)
 		goto out;
 	}
 	pthread_mutex_lock(&x->lock);
-	if (atom) {
-		const char *date = a.updated ? a.updated : a.published;
+	if (a) {
+		const char *date = a->updated ? a->updated : a->published;
+		const char *author = entry_author(a), *link = entry_link(a);
 
-		printf("[%s] %s\n", node ? node : "?", a.title ? a.title : "(no title)");
+		printf("[%s] %s\n", node ? node : "?",
+		       a->title.value ? a->title.value : "(no title)");
 		printf("    id:      %s\n", it->id ? it->id : "(none)");
-		if (a.author)
-			printf("    author:  %s\n", a.author);
+		if (author)
+			printf("    author:  %s\n", author);
 		if (date)
 			printf("    date:    %s\n", date);
-		if (a.link)
-			printf("    link:    %s\n", a.link);
-		if (a.n_categories) {
+		if (link)
+			printf("    link:    %s\n", link);
+		if (a->n_categories) {
 			printf("    tags:   ");
-			for (i = 0; i < a.n_categories; i++)
-				printf(" %s", a.categories[i]);
+			for (i = 0; i < a->n_categories; i++)
+				printf(" %s", a->categories[i].term);
 			printf("\n");
 		}
-		if (a.summary)
-			print_excerpt(a.summary, 300, "    ");
-		else if (a.content)
-			print_excerpt(a.content, 300, "    ");
+		if (a->summary.value)
+			print_excerpt(a->summary.value, 300, "    ");
+		else if (a->content.value)
+			print_excerpt(a->content.value, 300, "    ");
 	} else {
 		printf("[%s] item %s%s%s\n", node ? node : "?",
 		       it->id ? it->id : "(no id)",
@@ -550,8 +586,7 @@ show_item(ctx *x, const char *node, const cx_pubsub_item *it, int live)
 	pthread_mutex_unlock(&x->lock);
 out:
 	free(xml);
-	if (atom)
-		cxe_atom_clear(&a);
+	cx_atom_entry_free(a);
 }
 
 /* A data form as var = value lines, or a JSON object of var -> value(s). */
@@ -1261,9 +1296,12 @@ approve_sync(ctx *x, cx_error *err)
 }
 
 /* approve [JID...]: pending subscriptions become subscribed (or, with
- * --deny, are removed). Two ways, as services differ: requests that
- * reached us as messages (8.6) are answered by the event handler; pending
- * entries of the owner's subscription list are changed there (8.8.2). */
+ * --deny, are removed). Three ways, as services differ: requests that
+ * reached us as messages (8.6) are answered by the event handler; where
+ * the service has the get-pending command (8.7), it is asked to send the
+ * node's requests again, to this session, so that ones delivered to
+ * another session are answered too; pending entries of the owner's
+ * subscription list are changed there (8.8.2). */
 static int
 browse_approve(ctx *x, const char *node, char **args, int nargs)
 {
@@ -1277,6 +1315,22 @@ browse_approve(ctx *x, const char *node, char **args, int nargs)
 	st = approve_sync(x, &err);
 	if (st != CX_OK)
 		return fail(x, node, node, st, &err);
+	/* 8.7: requests already delivered to another session (or answered
+	 * nowhere) are sent again, to us, and answered by the handler; a
+	 * service without the command (Prosody) keeps them in its owner
+	 * subscription list, read below */
+	st = cx_pubsub_request_pending(x->c, x->service, node, &err);
+	if (st == CX_OK) {
+		pthread_mutex_lock(&x->lock);
+		x->synced = 0;
+		pthread_mutex_unlock(&x->lock);
+		st = approve_sync(x, &err);
+		if (st != CX_OK)
+			return fail(x, node, node, st, &err);
+	} else if (st != CX_ERR_NOT_SUPPORTED && st != CX_ERR_NOT_FOUND) {
+		return fail(x, node, node, st, &err);
+	}
+	cx_error_clear(&err);
 	st = cx_pubsub_owner_get_subscriptions(&l, x->c, x->service, node, &err);
 	if (st != CX_OK)
 		return fail(x, node, node, st, &err);
@@ -1327,6 +1381,51 @@ out:
 	return code;
 }
 
+/* create [KEY=VALUE...]: a named node, or with node NULL an instant node
+ * whose name the service chooses (8.1.2) and we print. */
+static int
+browse_create(ctx *x, const char *node, char **args, int nargs)
+{
+	cx_error err = CX_ERROR_INIT;
+	char **kv = NULL, *created = NULL;
+	const char *bad = NULL, *name;
+	char line[512];
+	cx_status st;
+
+	if (nargs > 0 && (kv = kv_array(args, nargs, &bad)) == NULL)
+		return bad ? usage_error(x, "create takes KEY=VALUE, not \"%s\"", bad)
+			   : CXE_EXIT_FAILURE;
+	st = cx_pubsub_create(&created, x->c, x->service, node,
+			      (const char *const *)kv, &err);
+	kv_free(kv);
+	if (st != CX_OK)
+		return fail(x, node ? node : "instant node", node, st, &err);
+	name = created ? created : node;
+	if (name == NULL) {
+		snprintf(err.message, sizeof(err.message),
+			 "the service created an instant node without naming it");
+		return fail(x, "instant node", NULL, CX_ERR_PROTOCOL, &err);
+	}
+	if (x->o.json) {
+		json_t *o = jobj("result");
+
+		if (o) {
+			json_object_set_new(o, "command", json_string("create"));
+			json_object_set_new(o, "service", jstr(x->service));
+			json_object_set_new(o, "node", jstr(name));
+			json_object_set_new(o, "instant", json_boolean(node == NULL));
+			json_object_set_new(o, "ok", json_true());
+			emit(x, o);
+		}
+	} else {
+		snprintf(line, sizeof(line), "created %s%s on %s",
+			 node ? "" : "instant node ", name, x->service);
+		say(x, "%s\n", line);
+	}
+	cx_free(created);
+	return CXE_EXIT_OK;
+}
+
 static int
 cmd_browse(ctx *x, char **args, int nargs)
 {
@@ -1337,30 +1436,17 @@ cmd_browse(ctx *x, char **args, int nargs)
 
 	if (nargs == 0)
 		return browse_tree(x);
+	/* "create" with no node (or only KEY=VALUE after it): an instant node */
+	if (strcmp(args[0], "create") == 0 && (nargs == 1 || strchr(args[1], '=')))
+		return browse_create(x, NULL, args + 1, nargs - 1);
 	node = args[0];
 	if (nargs == 1)
 		return browse_node(x, node);
 	verb = args[1];
 	args += 2;
 	nargs -= 2;
-	if (strcmp(verb, "create") == 0) {
-		char **kv = NULL, *created = NULL;
-		const char *bad = NULL;
-
-		if (nargs > 0 && (kv = kv_array(args, nargs, &bad)) == NULL)
-			return bad ? usage_error(x, "create takes KEY=VALUE, not \"%s\"", bad)
-				   : CXE_EXIT_FAILURE;
-		st = cx_pubsub_create(&created, x->c, x->service, node,
-				      (const char *const *)kv, &err);
-		kv_free(kv);
-		if (st != CX_OK)
-			return fail(x, node, node, st, &err);
-		snprintf(line, sizeof(line), "created %s on %s",
-			 created ? created : node, x->service);
-		emit_done(x, "create", created ? created : node, line);
-		cx_free(created);
-		return CXE_EXIT_OK;
-	}
+	if (strcmp(verb, "create") == 0)
+		return browse_create(x, node, args, nargs);
 	if (strcmp(verb, "config") == 0)
 		return browse_config(x, node, args, nargs);
 	if (strcmp(verb, "affiliations") == 0)
@@ -1880,15 +1966,18 @@ bare_jid_of(const char *full)
 
 /* Publishes (or, with an old entry, republishes) an Atom entry. */
 static int
-write_publish(ctx *x, const char *node, const char *item_id, const cxe_atom *old)
+write_publish(ctx *x, const char *node, const char *item_id,
+	      const cx_atom_entry *old)
 {
-	cxe_atom_in in = { 0 };
+	cx_atom_entry in = CX_ATOM_ENTRY_INIT;
+	cx_atom_category cats[MAX_LIST];
+	cx_atom_link links[MAX_LIST];
+	char rels[MAX_LIST][64];
 	cx_error err = CX_ERROR_INIT;
 	char *text = NULL, *title = NULL, *uri = NULL, *atom_id = NULL, *id = NULL;
-	char uuid[64], now[32];
+	const char *old_content = old ? old->content.value : NULL;
+	char now[CX_ATOM_TIME_SIZE];
 	xmlNodePtr entry = NULL;
-	unsigned char r[16];
-	FILE *rf;
 	cx_status st;
 	size_t i;
 	int code = CXE_EXIT_OK;
@@ -1901,10 +1990,10 @@ write_publish(ctx *x, const char *node, const char *item_id, const cxe_atom *old
 	} else if (old) {
 		/* edit: keep the text unless asked, or the editor on a terminal */
 		if (x->o.title == NULL && isatty(STDIN_FILENO)) {
-			if ((text = from_editor(old->content, x)) == NULL)
+			if ((text = from_editor(old_content, x)) == NULL)
 				return CXE_EXIT_FAILURE;
-		} else if (old->content) {
-			text = strdup(old->content);
+		} else if (old_content) {
+			text = strdup(old_content);
 		}
 	} else if (!isatty(STDIN_FILENO)) {
 		if ((text = slurp(stdin, "standard input", x)) == NULL)
@@ -1912,69 +2001,96 @@ write_publish(ctx *x, const char *node, const char *item_id, const cxe_atom *old
 	} else if ((text = from_editor(NULL, x)) == NULL) {
 		return CXE_EXIT_FAILURE;
 	}
-	if (text == NULL && !(old && old->content == NULL))
+	if (text == NULL && !(old && old_content == NULL))
 		return CXE_EXIT_FAILURE;
 	if ((text == NULL || *text == '\0') && x->o.title == NULL &&
-	    !(old && old->title)) {
+	    !(old && old->title.value)) {
 		fprintf(stderr, "%s: nothing to publish: give --title or some text\n", PROG);
 		free(text);
 		return CXE_EXIT_USAGE;
 	}
-	in.content = text && *text ? text : NULL;
+	in.content.value = text && *text ? text : NULL;
 	if (x->o.title)
-		in.title = x->o.title;
-	else if (old && old->title)
-		in.title = old->title;
+		in.title.value = x->o.title;
+	else if (old && old->title.value)
+		in.title.value = old->title.value;
 	else if ((title = first_line(text)) != NULL)
-		in.title = title;
-	in.author = x->o.author ? x->o.author :
-		    (old && old->author ? old->author : x->account);
+		in.title.value = title;
+	if (x->o.author)
+		in.author.name = x->o.author;
+	else if (old && old->author.name)
+		in.author.name = old->author.name;
+	else
+		in.author.name = x->account;
 	if (x->account && (uri = malloc(strlen(x->account) + 6)) != NULL) {
 		snprintf(uri, strlen(x->account) + 6, "xmpp:%s", x->account);
-		in.author_uri = uri;
+		in.author.uri = uri;
 	}
-	in.summary = x->o.summary ? x->o.summary : (old ? old->summary : NULL);
-	cxe_atom_now(now, sizeof(now));
+	if (in.author.name == NULL)
+		in.author.uri = NULL;
+	in.summary.value = x->o.summary ? x->o.summary :
+			   (old ? old->summary.value : NULL);
+	if (cx_atom_time_format(now, sizeof(now), (int64_t)time(NULL)) != CX_OK) {
+		code = CXE_EXIT_FAILURE;
+		goto out;
+	}
 	in.published = old && old->published ? old->published : now;
 	in.updated = now;
-	for (i = 0; i < x->o.n_categories; i++)
-		in.categories[in.n_categories++] = x->o.categories[i];
-	for (i = 0; old && x->o.n_categories == 0 && i < old->n_categories; i++)
-		in.categories[in.n_categories++] = old->categories[i];
-	for (i = 0; i < x->o.n_links; i++)
-		in.links[in.n_links++] = x->o.links[i];
-	if (old && x->o.n_links == 0 && old->link)
-		in.links[in.n_links++] = old->link;
+	if (x->o.n_categories > 0) {
+		for (i = 0; i < x->o.n_categories; i++) {
+			memset(&cats[i], 0, sizeof(cats[i]));
+			cats[i].term = x->o.categories[i];
+		}
+		in.categories = cats;
+		in.n_categories = x->o.n_categories;
+	} else if (old) {
+		in.categories = old->categories;
+		in.n_categories = old->n_categories;
+	}
+	if (x->o.n_links > 0) {
+		for (i = 0; i < x->o.n_links; i++) {
+			const char *l = x->o.links[i], *eq = strchr(l, '='),
+				   *colon = strchr(l, ':');
+
+			memset(&links[i], 0, sizeof(links[i]));
+			links[i].href = l;
+			/* "rel=URL": a rel is a short token before any ':' */
+			if (eq && (colon == NULL || eq < colon) &&
+			    (size_t)(eq - l) < sizeof(rels[i])) {
+				memcpy(rels[i], l, (size_t)(eq - l));
+				rels[i][eq - l] = '\0';
+				links[i].rel = rels[i];
+				links[i].href = eq + 1;
+			} else {
+				links[i].rel = "alternate";
+			}
+		}
+		in.links = links;
+		in.n_links = x->o.n_links;
+	} else if (old) {
+		in.links = old->links;
+		in.n_links = old->n_links;
+	}
 	/* The Atom id: the entry's XMPP URI when the item id is known
-	 * (RFC 5122 / XEP-0060 section 12.21), else a random UUID. */
+	 * (RFC 5122 / XEP-0060 section 12.21), else a random UUID (the
+	 * library makes one when it is NULL). */
 	if (old && old->id) {
 		in.id = old->id;
 	} else if (item_id) {
 		size_t len = strlen(x->service) + strlen(node) + strlen(item_id) + 32;
 
-		if ((atom_id = malloc(len)) != NULL) {
-			snprintf(atom_id, len, "xmpp:%s?;node=%s;item=%s", x->service,
-				 node, item_id);
-			in.id = atom_id;
+		if ((atom_id = malloc(len)) == NULL) {
+			code = CXE_EXIT_FAILURE;
+			goto out;
 		}
-	} else {
-		memset(r, 0, sizeof(r));
-		if ((rf = fopen("/dev/urandom", "rb")) != NULL) {
-			if (fread(r, 1, sizeof(r), rf) != sizeof(r))
-				memset(r, 0, sizeof(r));
-			fclose(rf);
-		}
-		r[6] = (unsigned char)((r[6] & 0x0F) | 0x40);
-		r[8] = (unsigned char)((r[8] & 0x3F) | 0x80);
-		snprintf(uuid, sizeof(uuid),
-			 "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-			 "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4],
-			 r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
-			 r[14], r[15]);
-		in.id = uuid;
+		snprintf(atom_id, len, "xmpp:%s?;node=%s;item=%s", x->service,
+			 node, item_id);
+		in.id = atom_id;
 	}
-	if ((entry = cxe_atom_build(&in)) == NULL) {
-		code = CXE_EXIT_FAILURE;
+	st = cx_atom_entry_build(&entry, &in, &err);
+	if (st != CX_OK) {
+		entry = NULL;
+		code = fail(x, node, node, st, &err);
 		goto out;
 	}
 	st = cx_pubsub_publish(&id, x->c, x->service, node, item_id, entry, NULL, &err);
@@ -1990,12 +2106,12 @@ write_publish(ctx *x, const char *node, const char *item_id, const cxe_atom *old
 			json_object_set_new(o, "service", jstr(x->service));
 			json_object_set_new(o, "node", jstr(node));
 			json_object_set_new(o, "id", jstr(id ? id : item_id));
-			json_object_set_new(o, "title", jstr(in.title));
+			json_object_set_new(o, "title", jstr(in.title.value));
 			emit(x, o);
 		}
 	} else {
 		say(x, "%s %s on %s: item %s\n", old ? "republished" : "published",
-		    in.title ? in.title : "(no title)", node,
+		    in.title.value ? in.title.value : "(no title)", node,
 		    id ? id : (item_id ? item_id : "(id not given by the service)"));
 	}
 out:
@@ -2016,19 +2132,20 @@ write_edit(ctx *x, const char *node, const char *item_id)
 	const char *ids[2] = { item_id, NULL };
 	cx_pubsub_items *items = NULL;
 	cx_error err = CX_ERROR_INIT;
-	cxe_atom old;
-	cx_status st;
-	int code, atom = 0;
+	cx_atom_entry *old = NULL;
+	cx_status st = CX_ERR_NOT_FOUND;
+	int code;
 	size_t i;
 
 	q.item_ids = ids;
 	st = cx_pubsub_get_items(&items, x->c, x->service, node, &q, &err);
 	if (st != CX_OK)
 		return fail(x, node, node, st, &err);
-	memset(&old, 0, sizeof(old));
 	for (i = 0; i < items->count; i++) {
 		if (items->v[i].id && strcmp(items->v[i].id, item_id) == 0) {
-			atom = cxe_atom_read(&old, items->v[i].payload);
+			st = items->v[i].payload ?
+			     cx_atom_entry_parse(&old, items->v[i].payload, NULL) :
+			     CX_ERR_NOT_FOUND;
 			break;
 		}
 	}
@@ -2039,12 +2156,125 @@ write_edit(ctx *x, const char *node, const char *item_id)
 		return fail(x, node, node, CX_ERR_NOT_FOUND, &err);
 	}
 	cx_pubsub_items_free(items);
-	if (atom < 0)
+	if (st != CX_OK && st != CX_ERR_NOT_FOUND)
 		return CXE_EXIT_FAILURE;
-	code = write_publish(x, node, item_id, &old);
-	if (atom)
-		cxe_atom_clear(&old);
+	if (old == NULL) {
+		cx_atom_entry empty = CX_ATOM_ENTRY_INIT;
+
+		/* not an Atom entry: replaced by one, from what is given */
+		return write_publish(x, node, item_id, &empty);
+	}
+	code = write_publish(x, node, item_id, old);
+	cx_atom_entry_free(old);
 	return code;
+}
+
+/* write --payload / --payload-file, before connecting: exactly one
+ * well-formed element with a namespace (without one it would land in the
+ * pubsub namespace of <item/>), no DOCTYPE (no entities to expand), nothing
+ * but white space around it; and not mixed with the Atom options. */
+static int
+payload_check(ctx *x, const char *verb)
+{
+	const char *what = x->o.payload ? "--payload" : "--payload-file";
+	char *text = NULL;
+	const xmlError *e;
+	xmlNodePtr root, n;
+	int code = CXE_EXIT_USAGE;
+
+	if (x->o.payload && x->o.payload_file)
+		return usage_error(x, "write: --payload and --payload-file exclude each other");
+	if (x->o.title || x->o.message || x->o.file || x->o.summary ||
+	    x->o.author || x->o.n_categories || x->o.n_links)
+		return usage_error(x, "write: %s publishes the element as it is; "
+				   "the Atom options (--title, -m, -f, --summary, "
+				   "--author, --category, --link) do not apply", what);
+	if (verb && strcmp(verb, "publish") != 0)
+		return usage_error(x, "write: %s does not apply to %s", what, verb);
+	if (x->o.payload)
+		text = strdup(x->o.payload);
+	else if ((text = read_file(x->o.payload_file, x)) == NULL)
+		return CXE_EXIT_FAILURE;
+	if (text == NULL)
+		return CXE_EXIT_FAILURE;
+	if (text[strspn(text, " \t\r\n")] == '\0') {
+		usage_error(x, "write: %s: empty; give one XML element", what);
+		goto out;
+	}
+	xmlResetLastError();
+	x->payload = xmlReadMemory(text, (int)strlen(text), NULL, "UTF-8",
+				   XML_PARSE_NONET | XML_PARSE_NOERROR |
+				   XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS |
+				   XML_PARSE_NOCDATA);
+	if (x->payload == NULL) {
+		e = xmlGetLastError();
+		if (e == NULL || e->message == NULL) {
+			code = CXE_EXIT_FAILURE;
+			goto out;
+		}
+		usage_error(x, "write: %s is not one well-formed XML element: "
+			    "%.*s (line %d)", what, (int)strcspn(e->message, "\n"),
+			    e->message, e->line);
+		goto out;
+	}
+	root = xmlDocGetRootElement(x->payload);
+	if (x->payload->intSubset || x->payload->extSubset) {
+		usage_error(x, "write: %s: a DOCTYPE is not allowed in a payload", what);
+		goto bad;
+	}
+	for (n = x->payload->children; n; n = n->next) {
+		if (n != root) {
+			usage_error(x, "write: %s: only one element, without "
+				    "comments or processing instructions around it", what);
+			goto bad;
+		}
+	}
+	if (root->ns == NULL || root->ns->href == NULL || root->ns->href[0] == '\0') {
+		usage_error(x, "write: %s: the element <%s/> has no namespace "
+			    "(give it an xmlns)", what, (const char *)root->name);
+		goto bad;
+	}
+	code = CXE_EXIT_OK;
+	goto out;
+bad:
+	xmlFreeDoc(x->payload);
+	x->payload = NULL;
+out:
+	free(text);
+	return code;
+}
+
+/* Publishes the element checked by payload_check. */
+static int
+write_payload(ctx *x, const char *node, const char *item_id)
+{
+	xmlNodePtr root = xmlDocGetRootElement(x->payload);
+	cx_error err = CX_ERROR_INIT;
+	char *id = NULL;
+	cx_status st;
+
+	st = cx_pubsub_publish(&id, x->c, x->service, node, item_id, root, NULL, &err);
+	if (st != CX_OK)
+		return fail(x, node, node, st, &err);
+	if (x->o.json) {
+		json_t *o = jobj("result");
+
+		if (o) {
+			json_object_set_new(o, "command", json_string("publish"));
+			json_object_set_new(o, "service", jstr(x->service));
+			json_object_set_new(o, "node", jstr(node));
+			json_object_set_new(o, "id", jstr(id ? id : item_id));
+			json_object_set_new(o, "element", jstr((const char *)root->name));
+			json_object_set_new(o, "namespace", jstr((const char *)root->ns->href));
+			emit(x, o);
+		}
+	} else {
+		say(x, "published <%s xmlns='%s'/> on %s: item %s\n",
+		    (const char *)root->name, (const char *)root->ns->href, node,
+		    id ? id : (item_id ? item_id : "(id not given by the service)"));
+	}
+	cx_free(id);
+	return CXE_EXIT_OK;
 }
 
 static int
@@ -2090,6 +2320,8 @@ cmd_write(ctx *x, char **args, int nargs)
 		if (nargs > 0)
 			return usage_error(x, "write: unexpected \"%s\" (the text goes "
 					   "in -m, -f or standard input)", args[0]);
+		if (x->payload)
+			return write_payload(x, node, x->o.id);
 		return write_publish(x, node, x->o.id, NULL);
 	}
 	if (strcmp(verb, "edit") == 0) {
@@ -2213,6 +2445,8 @@ main(int argc, char **argv)
 		{ "no-notify", no_argument, NULL, O_NO_NOTIFY },
 		{ "deny", no_argument, NULL, O_DENY },
 		{ "redirect", required_argument, NULL, O_REDIRECT },
+		{ "payload", required_argument, NULL, O_PAYLOAD },
+		{ "payload-file", required_argument, NULL, O_PAYLOAD_FILE },
 	};
 	const size_t nown = sizeof(own) / sizeof(own[0]);
 	cx_settings *s = NULL;
@@ -2285,14 +2519,16 @@ main(int argc, char **argv)
 		case O_NO_NOTIFY: x.o.no_notify = 1; break;
 		case O_DENY: x.o.deny = 1; break;
 		case O_REDIRECT: x.o.redirect = optarg; break;
+		case O_PAYLOAD: x.o.payload = optarg; break;
+		case O_PAYLOAD_FILE: x.o.payload_file = optarg; break;
 		case O_CATEGORY:
-			if (x.o.n_categories >= CXE_ATOM_MAX_LIST)
-				return usage_error(&x, "at most %d categories", CXE_ATOM_MAX_LIST);
+			if (x.o.n_categories >= MAX_LIST)
+				return usage_error(&x, "at most %d categories", MAX_LIST);
 			x.o.categories[x.o.n_categories++] = optarg;
 			break;
 		case O_LINK:
-			if (x.o.n_links >= CXE_ATOM_MAX_LIST)
-				return usage_error(&x, "at most %d links", CXE_ATOM_MAX_LIST);
+			if (x.o.n_links >= MAX_LIST)
+				return usage_error(&x, "at most %d links", MAX_LIST);
 			x.o.links[x.o.n_links++] = optarg;
 			break;
 		default:
@@ -2366,6 +2602,11 @@ main(int argc, char **argv)
 		cxe_tool_free(&x.t);
 		return usage_error(&x, "%s: no node given", cmdname);
 	}
+	if ((x.o.payload || x.o.payload_file) &&
+	    (code = payload_check(&x, nargs > 1 ? args[1] : NULL)) != CXE_EXIT_OK) {
+		cxe_tool_free(&x.t);
+		return code;
+	}
 
 	if ((s = cxe_tool_settings(&x.t)) == NULL) {
 		code = CXE_EXIT_CONFIG;
@@ -2427,6 +2668,8 @@ out:
 	free(x.account);
 	for (size_t k = 0; k < x.n_approved; k++)
 		free(x.approved[k]);
+	if (x.payload)
+		xmlFreeDoc(x.payload);
 	cxe_tool_free(&x.t);
 	return code;
 }

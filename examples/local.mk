@@ -22,8 +22,7 @@ dist_man1_MANS += doc/man/cxmpp-roster.1
 # cxmpp-pubsub: the node browser, feed reader and blog writer (XEP-0060),
 # with --json output (jansson); its test runs the tool against both servers.
 bin_PROGRAMS += examples/cxmpp-pubsub
-noinst_HEADERS += examples/pubsub-atom.h
-examples_cxmpp_pubsub_SOURCES = examples/cxmpp-pubsub.c examples/pubsub-atom.c
+examples_cxmpp_pubsub_SOURCES = examples/cxmpp-pubsub.c
 examples_cxmpp_pubsub_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 examples_cxmpp_pubsub_LDADD = examples/libcxe-tool.la libcxmpp.la $(XML_LIBS) $(JANSSON_LIBS)
 TESTS += tests/cli/check_pubsub_tool.sh

@@ -156,6 +156,28 @@ run create-again 9 browse "$S" "$N" create && has create-again err "(conflict"
 run create-again-json 9 --json browse "$S" "$N" create &&
 	json create-again-json 'of("error")[0]["condition"] == "conflict" and of("error")[0]["exit"] == 9'
 
+# an instant node: the service chooses the name, which is printed
+run instant 0 browse "$S" create && has instant out "created instant node "
+inode=$(sed -n 's/^created instant node \(.*\) on .*$/\1/p' "$work/instant.out")
+checks=$((checks + 1))
+if [ -n "$inode" ] && run instant-node 0 --json browse "$S" "$inode"; then
+	ok "instant node $inode exists"
+	run instant-delete 0 browse "$S" "$inode" delete
+else
+	fail "instant node: no name or no node (\"$inode\")"
+fi
+run instant-json 0 --json browse "$S" create pubsub#title=Instant &&
+	json instant-json 'of("result")[0]["command"] == "create" and of("result")[0]["instant"] and of("result")[0]["node"]'
+inode=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["node"])' "$work/instant-json.out" 2>/dev/null)
+if [ -n "$inode" ]; then
+	run instant-json-config 0 --json browse "$S" "$inode" config &&
+		json instant-json-config 'of("config")[0]["fields"]["pubsub#title"] == "Instant"'
+	run instant-json-delete 0 browse "$S" "$inode" delete
+fi
+run create-named 0 --json browse "$S" "$N-n" create &&
+	json create-named 'not of("result")[0]["instant"] and of("result")[0]["node"] == "'"$N-n"'"'
+run create-named-delete 0 browse "$S" "$N-n" delete
+
 run tree 0 browse "$S" && has tree out "$S" && has tree out "  $N  (leaf, 0 items)"
 run tree-json 0 --json browse "$S" &&
 	json tree-json '[o for o in of("node") if o["node"] == "'"$N"'" and o["kind"] == "leaf" and o["items"] == 0 and o["depth"] == 0] and of("result")[0]["nodes"] >= 2'
@@ -237,6 +259,52 @@ run after-retract 0 --json write "$S" "$N" list &&
 	json after-retract 'of("result")[0]["items"] == 1'
 run retract-human 0 write "$S" "$N-c" list && has retract-human out "0 items on $N-c"
 
+# ---- write --payload: a non-Atom payload, shown as indented XML --------------
+TUNE="<tune xmlns='http://jabber.org/protocol/tune'><artist>X</artist><title>Y</title></tune>"
+run payload-bad 2 write "$S" "$N" --payload "<tune xmlns='t'/><extra/>" &&
+	has payload-bad err "not one well-formed XML element"
+run payload-nons 2 write "$S" "$N" --payload "<tune/>" && has payload-nons err "has no namespace"
+run payload-atom 2 write "$S" "$N" --payload "$TUNE" --title T && has payload-atom err "do not apply"
+run payload-empty 2 write "$S" "$N" --payload-file /dev/null && has payload-empty err "empty"
+run payload-node 0 browse "$S" "$N-t" create
+as "$CX_TEST_USER2" "$CX_TEST_PASS2"
+timeout 60 "$tool" $conn read "$S" "$N-t" --count 2 --for 40 --unsubscribe-on-exit \
+	>"$work/preader.out" 2>"$work/preader.err" </dev/null &
+preader=$!
+pids="$pids $preader"
+as "$CX_TEST_USER3" "$CX_TEST_PASS3"
+timeout 60 "$tool" $conn --json read "$S" "$N-t" --count 2 --for 40 --unsubscribe-on-exit \
+	>"$work/pjreader.out" 2>"$work/pjreader.err" </dev/null &
+pjreader=$!
+pids="$pids $pjreader"
+if ! wait_for "$work/preader.err" "reading; Ctrl-C stops" 20 $preader ||
+   ! wait_for "$work/pjreader.out" '"subscribed"' 20 $pjreader; then
+	fail "the payload readers did not subscribe"; cat "$work/preader.err" "$work/pjreader.err" >&2
+fi
+as "$CX_TEST_USER1" "$CX_TEST_PASS1"
+run payload 0 write "$S" "$N-t" --id tune1 --payload "$TUNE" &&
+	has payload out "published <tune xmlns='http://jabber.org/protocol/tune'/> on $N-t: item tune1"
+printf '<geoloc xmlns="http://jabber.org/protocol/geoloc">\n  <locality>Z</locality>\n</geoloc>\n' >"$work/geo.xml"
+run payload-file 0 --json write "$S" "$N-t" --id geo1 --payload-file "$work/geo.xml" &&
+	json payload-file 'of("result")[0]["command"] == "publish" and of("result")[0]["id"] == "geo1" and of("result")[0]["element"] == "geoloc"'
+checks=$((checks + 1))
+if wait_exit $preader 40 && [ "$rc" = 0 ] && wait_exit $pjreader 40 && [ "$rc" = 0 ]; then
+	ok "payload readers: exited 0 after two items"
+else
+	fail "payload readers: exit $rc"; cat "$work/preader.err" "$work/pjreader.err" >&2
+fi
+has preader out "[$N-t] item tune1"
+has preader out "    <tune xmlns=\"http://jabber.org/protocol/tune\">"
+has preader out "      <artist>X</artist>"
+has preader out "      <title>Y</title>"
+has preader out "    </tune>"
+has preader out "      <locality>Z</locality>"
+json pjreader '[i["id"] for i in of("item")] == ["tune1", "geo1"] and not [i for i in of("item") if "entry" in i]'
+json pjreader 'of("item")[0]["payload"].startswith("<tune xmlns=\"http://jabber.org/protocol/tune\">") and "\n  <artist>X</artist>\n" in of("item")[0]["payload"]'
+json pjreader '"<locality>Z</locality>" in of("item")[1]["payload"] and of("item")[1]["live"]'
+run payload-last 0 read "$S" "$N-t" --last 5 && has payload-last out "      <artist>X</artist>"
+run payload-delete 0 browse "$S" "$N-t" delete
+
 # ---- affiliations and subscriptions (owner) ---------------------------------
 run aff-set 0 browse "$S" "$N" affiliations "$CX_TEST_USER3=publisher" &&
 	has aff-set out "$CX_TEST_USER3 is now publisher of $N"
@@ -275,6 +343,39 @@ else
 	run approved 0 --json browse "$S" "$N-a" subscriptions &&
 		json approved '[o for o in of("subscription") if o["jid"].startswith("'"$CX_TEST_USER2"'") and o["state"] == "subscribed"]'
 	run delete-a 0 browse "$S" "$N-a" delete
+
+	# a request delivered to another session of the owner (here a reader
+	# of the node, which shows it): approve asks for it again (8.7)
+	run authorize2 0 browse "$S" "$N-a2" create access_model=authorize
+	timeout 60 "$tool" $conn --json read "$S" "$N-a2" --for 40 \
+		>"$work/owner.out" 2>"$work/owner.err" </dev/null &
+	owner=$!
+	pids="$pids $owner"
+	wait_for "$work/owner.out" '"subscribed"' 20 $owner ||
+		{ fail "the owner's reader did not subscribe"; cat "$work/owner.err" >&2; }
+	as "$CX_TEST_USER2" "$CX_TEST_PASS2"
+	run pending2 0 --json read "$S" "$N-a2" --for 1 &&
+		json pending2 'of("subscribed")[0]["state"] == "pending"'
+	as "$CX_TEST_USER1" "$CX_TEST_PASS1"
+	checks=$((checks + 1))
+	if wait_for "$work/owner.out" '"authorization"' 20 $owner; then
+		ok "the request reached the owner's other session"
+	else
+		fail "the request did not reach the owner's other session"; cat "$work/owner.err" >&2
+	fi
+	kill -TERM $owner
+	wait_exit $owner 15
+	json owner '[e for e in of("event") if e["kind"] == "authorization" and e["node"] == "'"$N-a2"'"]'
+	# (the owner's own reader subscription is pending too: only bob's is
+	# approved; -v shows that the service was asked again)
+	run approve2 0 -v --json browse "$S" "$N-a2" approve "$CX_TEST_USER2" &&
+		json approve2 'len(of("subscription")) == 1 and of("subscription")[0]["action"] == "approved" and of("subscription")[0]["jid"].startswith("'"$CX_TEST_USER2"'")' &&
+		has approve2 err "pubsub#get-pending"
+	run approved2 0 --json browse "$S" "$N-a2" subscriptions &&
+		json approved2 '[o for o in of("subscription") if o["jid"].startswith("'"$CX_TEST_USER2"'") and o["state"] == "subscribed"]'
+	run approve2-again 9 browse "$S" "$N-a2" approve "$CX_TEST_USER2" &&
+		has approve2-again err "$CX_TEST_USER2 has no pending subscription"
+	run delete-a2 0 browse "$S" "$N-a2" delete
 fi
 
 # ---- Ctrl-C: the reader stops cleanly, unsubscribing when asked -------------
