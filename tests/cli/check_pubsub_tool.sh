@@ -370,7 +370,8 @@ else
 	# approved; -v shows that the service was asked again)
 	run approve2 0 -v --json browse "$S" "$N-a2" approve "$CX_TEST_USER2" &&
 		json approve2 'len(of("subscription")) == 1 and of("subscription")[0]["action"] == "approved" and of("subscription")[0]["jid"].startswith("'"$CX_TEST_USER2"'")' &&
-		has approve2 err "pubsub#get-pending"
+		has approve2 err "pubsub#get-pending" &&
+		has approve2 err "pubsub#subscribe_authorization"
 	run approved2 0 --json browse "$S" "$N-a2" subscriptions &&
 		json approved2 '[o for o in of("subscription") if o["jid"].startswith("'"$CX_TEST_USER2"'") and o["state"] == "subscribed"]'
 	run approve2-again 9 browse "$S" "$N-a2" approve "$CX_TEST_USER2" &&
