@@ -47,3 +47,8 @@ check_PROGRAMS += tests/cli/check_echo_bot
 TESTS += tests/cli/check_echo_bot
 tests_cli_check_echo_bot_CFLAGS = $(CX_TEST_CFLAGS)
 tests_cli_check_echo_bot_LDADD = $(CX_TEST_LIBS)
+
+# The feature suites under ThreadSanitizer too: their handlers (disco, caps,
+# roster, presence, pubsub events) run concurrently on the pool.
+TSAN_TESTS += tests/integration/check_im tests/integration/check_ext \
+	tests/integration/check_pubsub
