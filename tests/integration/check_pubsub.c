@@ -1115,7 +1115,10 @@ listed_depth(const cx_pubsub_node_list *l, const char *node)
  * advertises pubsub#collections, creates a collection node and keeps the
  * leaf's pubsub#collection in its configuration, but the flat plugin
  * takes a node's parents from its name only: the collection lists no
- * children and its subscribers get no events of the leaf. The missing
+ * children and its subscribers get no events of the leaf. No setting of
+ * ejabberd 23.01 changes that: it accepts only the flat and pep plugins
+ * (hometree and dag were removed; nodetree dag does not exist), and it
+ * advertises pubsub#collections whatever the plugin. The missing
  * event is shown without a sleep: the subscriber then subscribes to the
  * leaf itself and receives a second item, which the service sent after
  * the first one's notification would have been.

@@ -196,6 +196,9 @@ modules:
     access_createnode: pubsub_createnode
     ignore_pep_from_offline: false
     last_item_cache: false
+    # 23.01 knows only these two plugins (hometree and dag, the ones that
+    # linked nodes into collections, are dropped with a warning; nodetree
+    # dag is gone): no configuration gives XEP-0060 section 9 collections.
     nodetree: tree
     plugins:
       - flat
