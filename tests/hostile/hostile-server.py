@@ -396,8 +396,16 @@ class Session:
 
     # ---- the loop -----------------------------------------------------
     def pump_flood(self):
-        # generate only while the kernel takes what we write: back-pressure
-        while self.flood_left > 0 and len(self.rawout) < 16384:
+        # generate only while the kernel takes what we write: back-pressure.
+        # A few batches per turn of the loop, so that what the client sends
+        # (an iq made from a handler during the flood) is read and answered
+        # as it arrives, as a real server does, and not only once the client
+        # has stopped reading: that made the reply's place in the flood a
+        # race (it once landed beyond the client's overfill allowance).
+        batches = 0
+        while (self.flood_left > 0 and len(self.rawout) < 16384
+               and batches < 4):
+            batches += 1
             n = min(200, self.flood_left)
             base = self.flood_sent
             self.send("".join(self.message(base + i + 1) for i in range(n)))
@@ -428,7 +436,8 @@ class Session:
             if self.close_at is not None and t >= self.close_at:
                 log("closed", "by the script")
                 return
-            want_w = bool(self.rawout)
+            # wake for writability while a flood has messages left too
+            want_w = bool(self.rawout) or self.flood_left > 0
             timeout = 0.05
             r, w, _ = select.select([self.sock, sys.stdin], [self.sock]
                                     if want_w else [], [], timeout)
